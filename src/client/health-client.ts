@@ -1,0 +1,179 @@
+/**
+ * `HealthClient`: typed Check, List and a single Watch stream over grpc-js.
+ *
+ * Every call carries a deadline (Check and List) or can be cancelled (Watch); every
+ * failure is a {@link HealthRpcError} with the gRPC code.
+ */
+import {
+  type Channel,
+  type ChannelCredentials,
+  type ClientOptions,
+  Metadata,
+  type ServiceError,
+  status as GrpcStatus,
+} from '@grpc/grpc-js';
+import { HealthClient as GeneratedHealthClient } from '../generated/grpc/health/v1/health.js';
+import { HealthArgumentError, HealthRpcError } from '../errors.js';
+import { type ServingStatus, statusFromWire } from '../status.js';
+
+/** Default deadline of {@link HealthClient.check} and {@link HealthClient.list}: 1 s, as grpc-health-probe and Kubernetes use. */
+export const DEFAULT_TIMEOUT_MS = 1000;
+
+/** Options of every call. */
+export interface CallOptions {
+  /** Metadata (headers) to send. */
+  metadata?: Metadata;
+  /** Cancels the call: a pending Check or List rejects with `CANCELLED`, a Watch ends quietly. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link HealthClient.check} and {@link HealthClient.list}. */
+export interface UnaryCallOptions extends CallOptions {
+  /** The deadline, as a date or milliseconds from now. Defaults to the client's `timeoutMs`. */
+  deadline?: Date | number;
+}
+
+/** Options of {@link HealthClient.watch}. */
+export type WatchOptions = CallOptions;
+
+/** Options of the {@link HealthClient} constructor: grpc-js client options plus our defaults. */
+export interface HealthClientOptions extends Partial<ClientOptions> {
+  /** Deadline of Check and List calls that give none, in milliseconds. Default {@link DEFAULT_TIMEOUT_MS}. */
+  timeoutMs?: number;
+}
+
+function deadlineOf(deadline: Date | number | undefined, fallbackMs: number): Date {
+  if (deadline instanceof Date) return deadline;
+  const ms = deadline ?? fallbackMs;
+  if (!Number.isFinite(ms) || ms <= 0) throw new HealthArgumentError(`deadline must be a positive number of milliseconds, got ${ms}`);
+  return new Date(Date.now() + ms);
+}
+
+/**
+ * A client of `grpc.health.v1.Health`.
+ *
+ * ```ts
+ * const client = new HealthClient('127.0.0.1:50051', credentials.createInsecure());
+ * const status = await client.check('echo.Echo');       // 'SERVING', 'NOT_SERVING', ...
+ * for await (const s of client.watch('echo.Echo')) ...  // each change
+ * ```
+ */
+export class HealthClient {
+  /** The generated grpc-js client underneath, for anything this class does not cover. */
+  readonly raw: GeneratedHealthClient;
+  private readonly timeoutMs: number;
+
+  /**
+   * @param target a grpc-js target (`host:port`, `dns:///name:port`, `unix:///path`)
+   * @param credentials channel credentials, e.g. `credentials.createInsecure()`
+   * @param options grpc-js client options (channel options, `channelOverride`) and `timeoutMs`
+   */
+  constructor(target: string, credentials: ChannelCredentials, options: HealthClientOptions = {}) {
+    const { timeoutMs = DEFAULT_TIMEOUT_MS, ...clientOptions } = options;
+    this.timeoutMs = timeoutMs;
+    deadlineOf(undefined, timeoutMs); // validates timeoutMs
+    this.raw = new GeneratedHealthClient(target, credentials, clientOptions);
+  }
+
+  /** A client that calls over an existing grpc-js channel; `close()` then leaves the channel open. */
+  static overChannel(channel: Channel, options: Omit<HealthClientOptions, 'channelOverride'> = {}): HealthClient {
+    return new HealthClient('unused', undefined as unknown as ChannelCredentials, {
+      ...options,
+      channelOverride: channel,
+    });
+  }
+
+  /**
+   * Asks for the status of `service` (`""`, the default, is the whole server).
+   *
+   * Resolves with the status whatever it is (`NOT_SERVING` included); rejects with a
+   * {@link HealthRpcError}: `NOT_FOUND` when the server does not know the service,
+   * `UNIMPLEMENTED` when it has no health service, `DEADLINE_EXCEEDED`, `UNAVAILABLE`...
+   */
+  check(service = '', options: UnaryCallOptions = {}): Promise<ServingStatus> {
+    return this.unary('Check', service, options, (metadata, callOptions, done) =>
+      this.raw.check({ service }, metadata, callOptions, (error, reply) =>
+        done(error, reply && statusFromWire(reply.status)),
+      ),
+    );
+  }
+
+  /**
+   * Every service the server knows and its status (the `List` RPC, gRFC A90).
+   * Rejects with `RESOURCE_EXHAUSTED` when the server has too many to list, and
+   * `UNIMPLEMENTED` when the server predates List.
+   */
+  list(options: UnaryCallOptions = {}): Promise<Map<string, ServingStatus>> {
+    return this.unary('List', undefined, options, (metadata, callOptions, done) =>
+      this.raw.list({}, metadata, callOptions, (error, reply) =>
+        done(
+          error,
+          reply &&
+            new Map(
+              Object.entries(reply.statuses).map(([name, value]) => [name, statusFromWire(value.status)]),
+            ),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Watches `service` over one stream: yields the current status at once, then each
+   * change. Ends when the server ends the stream with OK, when the loop is left
+   * (`break`), or when `options.signal` aborts; throws a {@link HealthRpcError} for
+   * any other ending (`UNIMPLEMENTED`, `UNAVAILABLE`...). It does not reconnect.
+   */
+  async *watch(service = '', options: WatchOptions = {}): AsyncGenerator<ServingStatus, void, undefined> {
+    const { signal } = options;
+    if (signal?.aborted) return;
+    const call = this.raw.watch({ service }, options.metadata ?? new Metadata());
+    const cancel = (): void => call.cancel();
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      for await (const reply of call as AsyncIterable<{ status: number }>) {
+        yield statusFromWire(reply.status);
+      }
+    } catch (error) {
+      if (signal?.aborted && (error as ServiceError).code === GrpcStatus.CANCELLED) return;
+      throw HealthRpcError.from('Watch', service, error as ServiceError);
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+      call.cancel();
+    }
+  }
+
+  /** Closes the channel (unless it was given to {@link overChannel}). */
+  close(): void {
+    this.raw.close();
+  }
+
+  private unary<T>(
+    method: 'Check' | 'List',
+    service: string | undefined,
+    options: UnaryCallOptions,
+    start: (
+      metadata: Metadata,
+      callOptions: { deadline: Date },
+      done: (error: ServiceError | null, value: T | undefined) => void,
+    ) => { cancel(): void },
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const { signal } = options;
+      if (signal?.aborted) {
+        reject(new HealthRpcError(method, GrpcStatus.CANCELLED, 'aborted before the call started', service, undefined));
+        return;
+      }
+      const deadline = deadlineOf(options.deadline, this.timeoutMs);
+      const cancel = (): void => call.cancel();
+      const call = start(options.metadata ?? new Metadata(), { deadline }, (error, value) => {
+        signal?.removeEventListener('abort', cancel);
+        if (error || value === undefined) {
+          reject(HealthRpcError.from(method, service, error ?? { code: GrpcStatus.INTERNAL, details: 'empty reply' }));
+        } else {
+          resolve(value);
+        }
+      });
+      signal?.addEventListener('abort', cancel, { once: true });
+    });
+  }
+}

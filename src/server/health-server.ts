@@ -1,0 +1,314 @@
+/**
+ * `HealthServer`: the status map behind `grpc.health.v1.Health` and its handlers.
+ *
+ * All state lives here: the published statuses (what Check, Watch and List see),
+ * the statuses held back while shut down, and the Watch streams by service.
+ * A status change touches only the watchers of that one service.
+ */
+import {
+  type sendUnaryData,
+  type Server,
+  type ServerUnaryCall,
+  type ServiceError,
+  status as GrpcStatus,
+} from '@grpc/grpc-js';
+import type {
+  HealthCheckRequest,
+  HealthCheckResponse,
+  HealthListRequest,
+  HealthListResponse,
+  HealthServer as HealthHandlers,
+} from '../generated/grpc/health/v1/health.js';
+import { HealthArgumentError } from '../errors.js';
+import { isServingStatus, type ServingStatus } from '../status.js';
+import { CACHED_HEALTH_SERVICE, RESPONSES } from './responses.js';
+import { type WatchCall, Watcher } from './watcher.js';
+
+/** A status a service can be given: every status but `SERVICE_UNKNOWN`, which only Watch sends. */
+export type SettableStatus = Exclude<ServingStatus, 'SERVICE_UNKNOWN'>;
+
+/** Options of {@link HealthServer}. */
+export interface HealthServerOptions {
+  /**
+   * Statuses to start with. The whole server, `""`, starts `SERVING` unless given
+   * here (as in grpc-go).
+   */
+  statuses?: Readonly<Record<string, SettableStatus>>;
+  /** List answers `RESOURCE_EXHAUSTED` when more services than this are known. Default 100 (gRFC A90). */
+  maxListedServices?: number;
+  /**
+   * At most this many Watch streams at once on names that are not registered;
+   * more are refused with `RESOURCE_EXHAUSTED`, so random names cannot grow the
+   * server's memory. Default 1000.
+   */
+  maxUnknownWatchers?: number;
+  /**
+   * Longest service name, in UTF-16 code units. `setStatus` refuses longer names,
+   * Check answers `NOT_FOUND` for them and Watch `INVALID_ARGUMENT`. Default 1024.
+   */
+  maxServiceNameLength?: number;
+}
+
+/** Default of {@link HealthServerOptions.maxListedServices}. */
+export const DEFAULT_MAX_LISTED_SERVICES = 100;
+/** Default of {@link HealthServerOptions.maxUnknownWatchers}. */
+export const DEFAULT_MAX_UNKNOWN_WATCHERS = 1000;
+/** Default of {@link HealthServerOptions.maxServiceNameLength}. */
+export const DEFAULT_MAX_SERVICE_NAME_LENGTH = 1024;
+
+// Names echoed in error messages are cut to this length to keep trailers small.
+const QUOTED_NAME_LIMIT = 100;
+
+function quote(service: string): string {
+  const shown = service.length > QUOTED_NAME_LIMIT ? `${service.slice(0, QUOTED_NAME_LIMIT)}...` : service;
+  return JSON.stringify(shown);
+}
+
+function rpcError(code: GrpcStatus, details: string): Partial<ServiceError> {
+  return { code, details, message: details };
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new HealthArgumentError(`${name} must be a non-negative integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The server side of the gRPC health checking protocol, with grpc-go's semantics.
+ *
+ * ```ts
+ * const health = new HealthServer();
+ * health.addToServer(server);
+ * health.setStatus('echo.Echo', 'SERVING');
+ * ```
+ *
+ * Where it differs from grpc-go (each on purpose, see the README): `resume()`
+ * restores the statuses set before and during shutdown instead of making every
+ * service SERVING; watches on unregistered names are capped; over-long names are
+ * refused; empty watcher sets are removed.
+ */
+export class HealthServer {
+  /** What Check, Watch and List answer. */
+  private readonly published = new Map<string, SettableStatus>();
+  /** While shut down: the statuses the application has set, published on resume(). */
+  private held: Map<string, SettableStatus> | undefined;
+  private readonly watchers = new Map<string, Set<Watcher>>();
+  private totalWatchers = 0;
+  private unknownWatchers = 0;
+
+  private readonly maxListedServices: number;
+  private readonly maxUnknownWatchers: number;
+  private readonly maxServiceNameLength: number;
+
+  constructor(options: HealthServerOptions = {}) {
+    this.maxListedServices = positiveInteger('maxListedServices', options.maxListedServices, DEFAULT_MAX_LISTED_SERVICES);
+    this.maxUnknownWatchers = positiveInteger('maxUnknownWatchers', options.maxUnknownWatchers, DEFAULT_MAX_UNKNOWN_WATCHERS);
+    this.maxServiceNameLength = positiveInteger(
+      'maxServiceNameLength',
+      options.maxServiceNameLength,
+      DEFAULT_MAX_SERVICE_NAME_LENGTH,
+    );
+    this.setStatus('', 'SERVING');
+    for (const [service, status] of Object.entries(options.statuses ?? {})) this.setStatus(service, status);
+  }
+
+  /** Registers `grpc.health.v1.Health` on a grpc-js server. Call before `bindAsync`/`start`. */
+  addToServer(server: Server): void {
+    server.addService(CACHED_HEALTH_SERVICE, this.handlers);
+  }
+
+  /**
+   * Sets the status of `service` (`""` is the whole server) and tells its watchers.
+   * While shut down the status is remembered, not published, until {@link resume}.
+   *
+   * @throws {@link HealthArgumentError} for `SERVICE_UNKNOWN`, a status that is not
+   * one of the names, or a name longer than `maxServiceNameLength`.
+   */
+  setStatus(service: string, status: SettableStatus): void {
+    if (typeof service !== 'string') throw new HealthArgumentError('service must be a string');
+    if (service.length > this.maxServiceNameLength) {
+      throw new HealthArgumentError(
+        `service name is ${service.length} characters, over the limit of ${this.maxServiceNameLength}`,
+      );
+    }
+    if (!isServingStatus(status) || (status as ServingStatus) === 'SERVICE_UNKNOWN') {
+      throw new HealthArgumentError(
+        `status must be SERVING, NOT_SERVING or UNKNOWN, got ${String(status)}`,
+      );
+    }
+    if (this.held) {
+      this.held.set(service, status);
+      // A service first named during shutdown is known, and not serving.
+      if (!this.published.has(service)) this.publish(service, 'NOT_SERVING');
+    } else {
+      this.publish(service, status);
+    }
+  }
+
+  /**
+   * Forgets `service`: Check answers NOT_FOUND and its watchers get SERVICE_UNKNOWN
+   * (as grpc-java's `clearStatus`). While shut down, takes effect on {@link resume}.
+   */
+  clearStatus(service: string): void {
+    if (this.held) {
+      this.held.delete(service);
+    } else {
+      this.unpublish(service);
+    }
+  }
+
+  /** The status Check answers for `service`, or `undefined` when it is not registered. */
+  getStatus(service: string): SettableStatus | undefined {
+    return this.published.get(service);
+  }
+
+  /** Every registered service and the status Check answers for it. */
+  getStatuses(): Map<string, SettableStatus> {
+    return new Map(this.published);
+  }
+
+  /**
+   * Makes every service NOT_SERVING, as before a server stops. Later `setStatus`
+   * and `clearStatus` calls are remembered but not published until {@link resume}.
+   */
+  shutdown(): void {
+    if (this.held) return;
+    this.held = new Map(this.published);
+    for (const service of this.published.keys()) this.publish(service, 'NOT_SERVING');
+  }
+
+  /**
+   * Ends shutdown: publishes the statuses the application set, before shutdown or
+   * during it. (grpc-go's `Resume` makes every service SERVING instead.)
+   */
+  resume(): void {
+    const target = this.held;
+    if (!target) return;
+    this.held = undefined;
+    for (const service of [...this.published.keys()]) {
+      if (!target.has(service)) this.unpublish(service);
+    }
+    for (const [service, status] of target) this.publish(service, status);
+  }
+
+  /** True between {@link shutdown} and {@link resume}. */
+  get isShutdown(): boolean {
+    return this.held !== undefined;
+  }
+
+  /** Open Watch streams: of one service, or of all when `service` is omitted. */
+  watcherCount(service?: string): number {
+    return service === undefined ? this.totalWatchers : (this.watchers.get(service)?.size ?? 0);
+  }
+
+  /** Open Watch streams on names that are not registered (capped by `maxUnknownWatchers`). */
+  get unknownWatcherCount(): number {
+    return this.unknownWatchers;
+  }
+
+  private publish(service: string, status: SettableStatus): void {
+    const previous = this.published.get(service);
+    if (previous === status) return;
+    this.published.set(service, status);
+    const set = this.watchers.get(service);
+    if (!set) return;
+    if (previous === undefined) this.unknownWatchers -= set.size;
+    for (const watcher of set) watcher.offer(status);
+  }
+
+  private unpublish(service: string): void {
+    if (!this.published.delete(service)) return;
+    const set = this.watchers.get(service);
+    if (!set) return;
+    this.unknownWatchers += set.size;
+    for (const watcher of set) watcher.offer('SERVICE_UNKNOWN');
+  }
+
+  private removeWatcher(watcher: Watcher): void {
+    const set = this.watchers.get(watcher.service);
+    if (!set?.delete(watcher)) return;
+    if (set.size === 0) this.watchers.delete(watcher.service);
+    this.totalWatchers -= 1;
+    if (!this.published.has(watcher.service)) this.unknownWatchers -= 1;
+  }
+
+  private check(
+    call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>,
+    callback: sendUnaryData<HealthCheckResponse>,
+  ): void {
+    const service = call.request.service;
+    const status = this.published.get(service);
+    if (status === undefined) {
+      callback(rpcError(GrpcStatus.NOT_FOUND, `unknown service ${quote(service)}`));
+    } else {
+      callback(null, RESPONSES[status]);
+    }
+  }
+
+  private list(
+    _call: ServerUnaryCall<HealthListRequest, HealthListResponse>,
+    callback: sendUnaryData<HealthListResponse>,
+  ): void {
+    if (this.published.size > this.maxListedServices) {
+      callback(
+        rpcError(
+          GrpcStatus.RESOURCE_EXHAUSTED,
+          `server health list exceeds maximum capacity: ${this.maxListedServices}`,
+        ),
+      );
+      return;
+    }
+    const statuses: HealthListResponse['statuses'] = {};
+    for (const [service, status] of this.published) statuses[service] = RESPONSES[status];
+    callback(null, { statuses });
+  }
+
+  private watch(call: WatchCall): void {
+    if (call.cancelled) return;
+    const service = call.request.service;
+    if (service.length > this.maxServiceNameLength) {
+      call.emit(
+        'error',
+        rpcError(
+          GrpcStatus.INVALID_ARGUMENT,
+          `service name is ${service.length} characters, over the limit of ${this.maxServiceNameLength}`,
+        ),
+      );
+      return;
+    }
+    const status = this.published.get(service);
+    if (status === undefined) {
+      if (this.unknownWatchers >= this.maxUnknownWatchers) {
+        call.emit(
+          'error',
+          rpcError(
+            GrpcStatus.RESOURCE_EXHAUSTED,
+            `too many watches of unregistered services (limit ${this.maxUnknownWatchers})`,
+          ),
+        );
+        return;
+      }
+      this.unknownWatchers += 1;
+    }
+    const watcher = new Watcher(service, call);
+    let set = this.watchers.get(service);
+    if (!set) {
+      set = new Set();
+      this.watchers.set(service, set);
+    }
+    set.add(watcher);
+    this.totalWatchers += 1;
+    // grpc-js emits 'cancelled' once whenever a server call ends, for any reason.
+    call.once('cancelled', () => this.removeWatcher(watcher));
+    watcher.offer(status ?? 'SERVICE_UNKNOWN');
+  }
+
+  private readonly handlers: HealthHandlers = {
+    check: (call, callback) => this.check(call, callback),
+    list: (call, callback) => this.list(call, callback),
+    watch: (call) => this.watch(call),
+  };
+}
