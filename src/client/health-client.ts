@@ -62,6 +62,7 @@ export class HealthClient {
   /** The generated grpc-js client underneath, for anything this class does not cover. */
   readonly raw: GeneratedHealthClient;
   private readonly timeoutMs: number;
+  private readonly ownsChannel: boolean;
 
   /**
    * @param target a grpc-js target (`host:port`, `dns:///name:port`, `unix:///path`)
@@ -71,6 +72,7 @@ export class HealthClient {
   constructor(target: string, credentials: ChannelCredentials, options: HealthClientOptions = {}) {
     const { timeoutMs = DEFAULT_TIMEOUT_MS, ...clientOptions } = options;
     this.timeoutMs = timeoutMs;
+    this.ownsChannel = clientOptions.channelOverride === undefined;
     deadlineOf(undefined, timeoutMs); // validates timeoutMs
     this.raw = new GeneratedHealthClient(target, credentials, clientOptions);
   }
@@ -144,7 +146,8 @@ export class HealthClient {
 
   /** Closes the channel (unless it was given to {@link overChannel}). */
   close(): void {
-    this.raw.close();
+    // grpc-js's Client.close() closes an overriding channel too, which is not ours.
+    if (this.ownsChannel) this.raw.close();
   }
 
   private unary<T>(

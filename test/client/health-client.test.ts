@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import {
+  DEFAULT_TIMEOUT_MS,
+  HealthArgumentError,
+  HealthClient,
+  HealthRpcError,
+  HealthService,
+  type HealthServiceHandlers,
+} from '../../src/index.js';
+import { insecure, next, startHealth, startServer, until } from '../helpers.js';
+
+async function failure(promise: Promise<unknown>): Promise<HealthRpcError> {
+  const error = await promise.then(
+    () => assert.fail('expected a rejection'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof HealthRpcError, `not a HealthRpcError: ${String(error)}`);
+  return error;
+}
+
+/** A health service whose Check and List never answer and whose Watch sends nothing. */
+function silentHandlers(overrides: Partial<HealthServiceHandlers> = {}): HealthServiceHandlers {
+  return { check: () => {}, list: () => {}, watch: () => {}, ...overrides };
+}
+
+describe('HealthClient: deadlines and cancellation', () => {
+  it('defaults to a 1 s deadline', () => {
+    assert.equal(DEFAULT_TIMEOUT_MS, 1000);
+  });
+
+  it('always sets a deadline: a silent server gives DEADLINE_EXCEEDED', async () => {
+    const running = await startServer((server) => server.addService(HealthService, silentHandlers()));
+    const client = new HealthClient(running.address, insecure(), { timeoutMs: 150 });
+    try {
+      const started = Date.now();
+      const error = await failure(client.check('a'));
+      assert.equal(error.code, grpc.status.DEADLINE_EXCEEDED);
+      assert.equal(error.method, 'Check');
+      assert.equal(error.service, 'a');
+      assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+      assert.equal((await failure(client.list({ deadline: 100 }))).code, grpc.status.DEADLINE_EXCEEDED);
+      assert.equal(
+        (await failure(client.check('', { deadline: new Date(Date.now() + 100) }))).code,
+        grpc.status.DEADLINE_EXCEEDED,
+      );
+    } finally {
+      client.close();
+      running.stop();
+    }
+  });
+
+  it('cancels a pending call when the signal aborts', async () => {
+    const running = await startServer((server) => server.addService(HealthService, silentHandlers()));
+    const client = new HealthClient(running.address, insecure(), { timeoutMs: 5000 });
+    try {
+      const controller = new AbortController();
+      const pending = client.check('', { signal: controller.signal });
+      controller.abort();
+      assert.equal((await failure(pending)).code, grpc.status.CANCELLED);
+      assert.equal((await failure(client.check('', { signal: controller.signal }))).code, grpc.status.CANCELLED);
+    } finally {
+      client.close();
+      running.stop();
+    }
+  });
+
+  it('rejects a nonsensical deadline with a typed error', () => {
+    assert.throws(() => new HealthClient('127.0.0.1:1', insecure(), { timeoutMs: 0 }), HealthArgumentError);
+    const client = new HealthClient('127.0.0.1:1', insecure());
+    try {
+      return assert.rejects(client.check('', { deadline: -5 }), HealthArgumentError);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('reports an unreachable server as UNAVAILABLE or DEADLINE_EXCEEDED, not a hang', async () => {
+    const running = await startServer(() => {
+      /* nothing: stopped right away, so the port is closed */
+    }, {});
+    running.stop();
+    const client = new HealthClient(running.address, insecure(), { timeoutMs: 300 });
+    try {
+      const error = await failure(client.check(''));
+      assert.ok([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED].includes(error.code), error.message);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe('HealthClient: a server without a health service', () => {
+  it('rejects Check, List and Watch with UNIMPLEMENTED', async () => {
+    const running = await startServer(() => {});
+    const client = new HealthClient(running.address, insecure());
+    try {
+      assert.equal((await failure(client.check(''))).code, grpc.status.UNIMPLEMENTED);
+      assert.equal((await failure(client.list())).code, grpc.status.UNIMPLEMENTED);
+      const error = await failure(next(client.watch('')));
+      assert.equal(error.code, grpc.status.UNIMPLEMENTED);
+      assert.equal(error.method, 'Watch');
+    } finally {
+      client.close();
+      running.stop();
+    }
+  });
+});
+
+describe('HealthClient: watch', () => {
+  it('ends quietly on abort and leaves no stream on the server', async () => {
+    const h = await startHealth();
+    try {
+      const controller = new AbortController();
+      const seen: string[] = [];
+      for await (const status of h.client.watch('', { signal: controller.signal })) {
+        seen.push(status);
+        controller.abort();
+      }
+      assert.deepEqual(seen, ['SERVING']);
+      await until(() => h.health.watcherCount() === 0, 2000, 'the server to drop the watcher');
+      // An already aborted signal starts nothing.
+      for await (const status of h.client.watch('', { signal: controller.signal })) assert.fail(status);
+    } finally {
+      h.close();
+    }
+  });
+
+  it('ends when the server ends the stream with OK', async () => {
+    const running = await startServer((server) =>
+      server.addService(
+        HealthService,
+        silentHandlers({
+        watch: (call) => {
+          call.write({ status: 1 });
+          call.end();
+        },
+        }),
+      ),
+    );
+    const client = new HealthClient(running.address, insecure());
+    try {
+      const seen: string[] = [];
+      for await (const status of client.watch('x')) seen.push(status);
+      assert.deepEqual(seen, ['SERVING']);
+    } finally {
+      client.close();
+      running.stop();
+    }
+  });
+
+  it('throws when the server goes away mid-stream (grpc-js reports CANCELLED or UNAVAILABLE)', async () => {
+    const h = await startHealth();
+    try {
+      const watch = h.client.watch('');
+      assert.equal(await next(watch), 'SERVING');
+      h.server.forceShutdown();
+      const error = await failure(next(watch));
+      assert.ok([grpc.status.CANCELLED, grpc.status.UNAVAILABLE].includes(error.code), error.message);
+    } finally {
+      h.close();
+    }
+  });
+
+  it('reads a status number it does not know as UNKNOWN', async () => {
+    const running = await startServer((server) =>
+      server.addService(
+        HealthService,
+        silentHandlers({
+        check: (_call, callback) => callback(null, { status: 42 as never }),
+        }),
+      ),
+    );
+    const client = new HealthClient(running.address, insecure());
+    try {
+      assert.equal(await client.check(''), 'UNKNOWN');
+    } finally {
+      client.close();
+      running.stop();
+    }
+  });
+});
+
+describe('HealthClient: over an existing channel', () => {
+  it('shares the channel and leaves it open on close', async () => {
+    const h = await startHealth();
+    const channel = new grpc.Channel(h.address, insecure(), {});
+    try {
+      const client = HealthClient.overChannel(channel);
+      assert.equal(await client.check(''), 'SERVING');
+      client.close();
+      assert.notEqual(channel.getConnectivityState(false), grpc.connectivityState.SHUTDOWN);
+    } finally {
+      channel.close();
+      h.close();
+    }
+  });
+
+  it('sends metadata', async () => {
+    let seen: grpc.MetadataValue[] = [];
+    const running = await startServer((server) =>
+      server.addService(
+        HealthService,
+        silentHandlers({
+        check: (call, callback) => {
+          seen = call.metadata.get('x-probe');
+          callback(null, { status: 1 });
+        },
+        }),
+      ),
+    );
+    const client = new HealthClient(running.address, insecure());
+    try {
+      const metadata = new grpc.Metadata();
+      metadata.set('x-probe', 'yes');
+      assert.equal(await client.check('', { metadata }), 'SERVING');
+      assert.deepEqual(seen, ['yes']);
+    } finally {
+      client.close();
+      running.stop();
+    }
+  });
+});
