@@ -26,8 +26,34 @@ export {
   type CallOptions,
   type UnaryCallOptions,
   type WatchOptions,
+  type WatchHealthOptions,
   DEFAULT_TIMEOUT_MS,
 } from './client/health-client.js';
+export {
+  HealthWatchLoop,
+  type HealthWatchLoopOptions,
+  type HealthWatchEvent,
+  type BackoffOptions,
+} from './client/watch-loop.js';
+export {
+  HEALTH_CHECK_POLICY_NAME,
+  HealthCheckLoadBalancingConfig,
+} from './balancer/health-check-config.js';
+export {
+  HealthCheckLoadBalancer,
+  registerHealthCheckLoadBalancer,
+  backendHealth,
+} from './balancer/health-check-load-balancer.js';
+export {
+  HealthCheckingSubchannel,
+  type BackendHealth,
+  type BackendHealthState,
+} from './balancer/health-checking-subchannel.js';
+export { healthCheckServiceConfig, healthCheckChannelOptions } from './balancer/service-config.js';
+
+import { registerHealthCheckLoadBalancer } from './balancer/health-check-load-balancer.js';
+// Importing the package makes `health_check` usable in any service config.
+registerHealthCheckLoadBalancer();
 
 // The generated protocol, for users who write their own handlers or clients.
 export {

@@ -15,6 +15,7 @@ import {
 import { HealthClient as GeneratedHealthClient } from '../generated/grpc/health/v1/health.js';
 import { HealthArgumentError, HealthRpcError } from '../errors.js';
 import { type ServingStatus, statusFromWire } from '../status.js';
+import { type BackoffOptions, type HealthWatchEvent, HealthWatchLoop } from './watch-loop.js';
 
 /** Default deadline of {@link HealthClient.check} and {@link HealthClient.list}: 1 s, as grpc-health-probe and Kubernetes use. */
 export const DEFAULT_TIMEOUT_MS = 1000;
@@ -35,6 +36,15 @@ export interface UnaryCallOptions extends CallOptions {
 
 /** Options of {@link HealthClient.watch}. */
 export type WatchOptions = CallOptions;
+
+/** Options of {@link HealthClient.watchHealth}. */
+export interface WatchHealthOptions extends CallOptions {
+  /** Backoff between attempts that received no message (grpc-go's defaults). */
+  backoff?: BackoffOptions;
+}
+
+// Events kept for a consumer that does not keep up; older ones are dropped first.
+const MAX_QUEUED_EVENTS = 1000;
 
 /** Options of the {@link HealthClient} constructor: grpc-js client options plus our defaults. */
 export interface HealthClientOptions extends Partial<ClientOptions> {
@@ -141,6 +151,55 @@ export class HealthClient {
     } finally {
       signal?.removeEventListener('abort', cancel);
       call.cancel();
+    }
+  }
+
+  /**
+   * Watches `service` for as long as the loop runs, surviving disconnects: yields
+   * each status, each failure (with the delay before the next attempt), and ends
+   * after `unimplemented` (the server has no health service), when the loop is
+   * left, or when `options.signal` aborts. Never throws for RPC failures.
+   * See {@link HealthWatchLoop} for the retry rules.
+   */
+  async *watchHealth(
+    service = '',
+    options: WatchHealthOptions = {},
+  ): AsyncGenerator<HealthWatchEvent, void, undefined> {
+    const { signal } = options;
+    if (signal?.aborted) return;
+    const queue: HealthWatchEvent[] = [];
+    let wake: (() => void) | undefined;
+    const loop = new HealthWatchLoop(
+      this.raw,
+      service,
+      (event) => {
+        if (queue.push(event) > MAX_QUEUED_EVENTS) queue.shift();
+        wake?.();
+      },
+      options,
+    );
+    const onAbort = (): void => {
+      loop.stop();
+      wake?.();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    loop.start();
+    try {
+      for (;;) {
+        const event = queue.shift();
+        if (event) {
+          yield event;
+          if (event.type === 'unimplemented') return;
+        } else if (signal?.aborted) {
+          return;
+        } else {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      loop.stop();
     }
   }
 

@@ -1,0 +1,101 @@
+/**
+ * grpc-go-style service configs for grpc-js: `healthCheckConfig` becomes the
+ * `health_check` policy around the configured one.
+ *
+ * grpc-js validates service configs and drops `healthCheckConfig`, so it cannot
+ * be read from a config that reaches grpc-js on its own (a `grpc.service_config`
+ * option set by hand, or a config from a resolver such as DNS TXT records). This
+ * rewrites the config before grpc-js sees it. A config from a resolver can still
+ * name `health_check` in `loadBalancingConfig` directly.
+ */
+import { HealthArgumentError } from '../errors.js';
+import { HEALTH_CHECK_POLICY_NAME } from './health-check-config.js';
+import { registerHealthCheckLoadBalancer } from './health-check-load-balancer.js';
+
+type Json = Record<string, unknown>;
+
+const TOP_LEVEL_KEYS = ['loadBalancingPolicy', 'loadBalancingConfig', 'healthCheckConfig', 'methodConfig', 'retryThrottling'];
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads `key` the way Go's encoding/json does: exact match first, then any letter case. */
+function field(obj: Json, key: string): unknown {
+  if (key in obj) return obj[key];
+  const lower = key.toLowerCase();
+  const found = Object.keys(obj).find((k) => k.toLowerCase() === lower);
+  return found === undefined ? undefined : obj[found];
+}
+
+/**
+ * Rewrites a service config written for grpc-go, or in grpc-js's own form with a
+ * `healthCheckConfig`, into one grpc-js runs with client-side health checking.
+ *
+ * Accepts `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"x"}}`
+ * and the older form `{"LoadBalancingPolicy":"round_robin","HealthCheckConfig":{"ServiceName":"x"}}`
+ * (keys in any letter case, as grpc-go's JSON decoding allows), as an object or a
+ * JSON string. Other top-level fields (`methodConfig`, `retryThrottling`) pass
+ * through. Without `healthCheckConfig` the config is returned as it is.
+ *
+ * As in grpc-go, health checking applies to round_robin and other policies built
+ * on it; with no policy (grpc's default, pick_first) it is off.
+ *
+ * @throws {@link HealthArgumentError} for JSON that does not parse or fields of the wrong type.
+ */
+export function healthCheckServiceConfig(config: string | object): Json {
+  let parsed: unknown = config;
+  if (typeof config === 'string') {
+    try {
+      parsed = JSON.parse(config);
+    } catch (error) {
+      throw new HealthArgumentError(`service config is not JSON: ${(error as Error).message}`);
+    }
+  }
+  if (!isObject(parsed)) throw new HealthArgumentError('service config must be a JSON object');
+
+  const out: Json = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    const known = TOP_LEVEL_KEYS.find((k) => k.toLowerCase() === key.toLowerCase());
+    out[known ?? key] = value;
+  }
+  const healthCheck = field(parsed, 'healthCheckConfig');
+  delete out.healthCheckConfig;
+  if (healthCheck === undefined || healthCheck === null) return out;
+  if (!isObject(healthCheck)) throw new HealthArgumentError('healthCheckConfig must be an object');
+  const serviceName = field(healthCheck, 'serviceName') ?? '';
+  if (typeof serviceName !== 'string') throw new HealthArgumentError('healthCheckConfig.serviceName must be a string');
+
+  let childPolicy: unknown = out.loadBalancingConfig;
+  const policyName = out.loadBalancingPolicy;
+  delete out.loadBalancingPolicy;
+  if (childPolicy === undefined) {
+    if (policyName !== undefined && typeof policyName !== 'string') {
+      throw new HealthArgumentError('loadBalancingPolicy must be a string');
+    }
+    childPolicy = [{ [policyName ? policyName.toLowerCase() : 'pick_first']: {} }];
+  } else if (!Array.isArray(childPolicy)) {
+    throw new HealthArgumentError('loadBalancingConfig must be a list');
+  }
+  out.loadBalancingConfig = [{ [HEALTH_CHECK_POLICY_NAME]: { serviceName, childPolicy } }];
+  return out;
+}
+
+/**
+ * Channel options that turn on client-side health checking: pass them to a grpc-js
+ * client or channel. `config` is a service config as {@link healthCheckServiceConfig}
+ * takes it, or just the service name to check with round_robin.
+ *
+ * ```ts
+ * const client = new EchoClient('dns:///echo:50051', credentials.createInsecure(),
+ *   healthCheckChannelOptions('echo.Echo'));
+ * ```
+ */
+export function healthCheckChannelOptions(config: string | object): { 'grpc.service_config': string } {
+  registerHealthCheckLoadBalancer();
+  const serviceConfig =
+    typeof config === 'string' && !config.trimStart().startsWith('{')
+      ? { loadBalancingConfig: [{ round_robin: {} }], healthCheckConfig: { serviceName: config } }
+      : config;
+  return { 'grpc.service_config': JSON.stringify(healthCheckServiceConfig(serviceConfig)) };
+}
