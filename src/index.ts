@@ -43,12 +43,10 @@ export {
   HealthCheckLoadBalancer,
   registerHealthCheckLoadBalancer,
   backendHealth,
+  onBackendHealthChange,
 } from './balancer/health-check-load-balancer.js';
-export {
-  HealthCheckingSubchannel,
-  type BackendHealth,
-  type BackendHealthState,
-} from './balancer/health-checking-subchannel.js';
+export { HealthCheckingSubchannel } from './balancer/health-checking-subchannel.js';
+export { type BackendHealth, type BackendHealthState } from './balancer/backend-check.js';
 export { healthCheckServiceConfig, healthCheckChannelOptions } from './balancer/service-config.js';
 
 import { registerHealthCheckLoadBalancer } from './balancer/health-check-load-balancer.js';

@@ -41,9 +41,14 @@ export class Backend {
   /** Peer address (ip:port) of every call, by method path. */
   readonly peers = new Map<string, Set<string>>();
 
+  /**
+   * @param name what Who answers
+   * @param health true: our HealthServer; false: no health service; a function:
+   *   adds its own health service to the server
+   */
   constructor(
     readonly name: string,
-    private readonly withHealth = true,
+    private readonly healthService: boolean | ((server: grpc.Server) => void) = true,
   ) {}
 
   get address(): string {
@@ -62,7 +67,8 @@ export class Backend {
         },
       ],
     });
-    if (this.withHealth) this.health.addToServer(server);
+    if (typeof this.healthService === 'function') this.healthService(server);
+    else if (this.healthService) this.health.addToServer(server);
     server.addService(WHO_SERVICE, {
       who: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
         this.served += 1;

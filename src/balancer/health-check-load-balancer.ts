@@ -20,13 +20,25 @@ import {
 } from '@grpc/grpc-js';
 import type { BackoffOptions } from '../client/watch-loop.js';
 import { HEALTH_CHECK_POLICY_NAME, HealthCheckLoadBalancingConfig } from './health-check-config.js';
-import { type BackendHealth, HealthCheckingSubchannel, TRACER_NAME } from './health-checking-subchannel.js';
+import { type BackendHealth, type BackendCheck, TRACER_NAME } from './backend-check.js';
+import { type CheckRegistry, HealthCheckingSubchannel } from './health-checking-subchannel.js';
 
 const livePolicies = new Set<HealthCheckLoadBalancer>();
+const healthListeners = new Set<(health: BackendHealth) => void>();
 
 /** The health of every backend of every health-checked channel in this process, for metrics. */
 export function backendHealth(): BackendHealth[] {
   return [...livePolicies].flatMap((policy) => policy.getBackendHealth());
+}
+
+/**
+ * Calls `listener` on every change of a backend's health in any health-checked
+ * channel of this process (from any grpc-js callback; keep it quick). Returns a
+ * function that removes the listener.
+ */
+export function onBackendHealthChange(listener: (health: BackendHealth) => void): () => void {
+  healthListeners.add(listener);
+  return () => healthListeners.delete(listener);
 }
 
 function trace(text: string): void {
@@ -34,9 +46,12 @@ function trace(text: string): void {
 }
 
 /** The policy. grpc-js creates one per channel whose config names `health_check`. */
-export class HealthCheckLoadBalancer implements experimental.LoadBalancer {
+export class HealthCheckLoadBalancer implements experimental.LoadBalancer, CheckRegistry {
   private readonly child: experimental.ChildLoadBalancerHandler;
   private readonly subchannels = new Set<HealthCheckingSubchannel>();
+  /** Checks of destroyed wrappers whose connection is still up, by real subchannel, until the next turn. */
+  private readonly parked = new Map<experimental.SubchannelInterface, BackendCheck>();
+  private sweep: NodeJS.Immediate | undefined;
   private serviceName = '';
   private backoff: BackoffOptions | undefined;
   private checking = true;
@@ -47,9 +62,7 @@ export class HealthCheckLoadBalancer implements experimental.LoadBalancer {
         createSubchannel: (address, args) => {
           const subchannel = helper.createSubchannel(address, args);
           if (!this.checking) return subchannel;
-          const wrapper = new HealthCheckingSubchannel(subchannel, this.serviceName, this.backoff, (changed, destroyed) => {
-            if (destroyed) this.subchannels.delete(changed);
-          });
+          const wrapper = new HealthCheckingSubchannel(subchannel, this.serviceName, this.backoff, this);
           this.subchannels.add(wrapper);
           return wrapper;
         },
@@ -97,7 +110,47 @@ export class HealthCheckLoadBalancer implements experimental.LoadBalancer {
 
   destroy(): void {
     this.child.destroy();
+    this.stopParked();
     livePolicies.delete(this);
+  }
+
+  /** {@inheritDoc CheckRegistry.adopt} */
+  adopt(subchannel: experimental.SubchannelInterface, service: string): BackendCheck | undefined {
+    const key = subchannel.getRealSubchannel();
+    const check = this.parked.get(key);
+    if (!check || check.service !== service) return undefined;
+    this.parked.delete(key);
+    return check;
+  }
+
+  /** {@inheritDoc CheckRegistry.park} */
+  park(subchannel: experimental.SubchannelInterface, check: BackendCheck): void {
+    const key = subchannel.getRealSubchannel();
+    this.parked.get(key)?.stop();
+    this.parked.set(key, check);
+    // A wrapper for the same connection comes in the same turn (round_robin
+    // rebuilds its children synchronously); whatever is left after it stops.
+    this.sweep ??= setImmediate(() => {
+      this.sweep = undefined;
+      this.stopParked();
+    });
+  }
+
+  /** {@inheritDoc CheckRegistry.changed} */
+  changed(wrapper: HealthCheckingSubchannel): void {
+    if (healthListeners.size === 0) return;
+    const health = wrapper.getHealth();
+    for (const listener of healthListeners) listener(health);
+  }
+
+  /** {@inheritDoc CheckRegistry.destroyed} */
+  destroyed(wrapper: HealthCheckingSubchannel): void {
+    this.subchannels.delete(wrapper);
+  }
+
+  private stopParked(): void {
+    for (const check of this.parked.values()) check.stop();
+    this.parked.clear();
   }
 
   getTypeName(): string {

@@ -1,94 +1,69 @@
 /**
- * A subchannel wrapper that runs the health Watch on the subchannel's own
- * connection and tells the policy above whether the backend may be picked.
+ * A subchannel wrapper that tells the policy above whether its backend may be
+ * picked, from a {@link BackendCheck} running on the subchannel's own connection.
  *
  * - While the connection is READY but no health answer has come yet, it reports
  *   CONNECTING, so RPCs queue instead of failing.
  * - SERVING makes it healthy; any other status, or a failed stream, unhealthy
  *   (the leaf pick_first under round_robin then reports TRANSIENT_FAILURE).
  * - UNIMPLEMENTED: the server has no health service; healthy, logged once.
- * - The Watch runs only while the wrapper is referenced and its connection READY.
+ * - The check runs only while the wrapper is referenced and its connection READY.
  */
-import {
-  type ChannelCredentials,
-  connectivityState as ConnectivityState,
-  experimental,
-  logVerbosity,
-} from '@grpc/grpc-js';
-import { HealthClient as GeneratedHealthClient } from '../generated/grpc/health/v1/health.js';
-import { type BackoffOptions, type HealthWatchEvent, HealthWatchLoop } from '../client/watch-loop.js';
+import { connectivityState as ConnectivityState, experimental } from '@grpc/grpc-js';
+import type { BackoffOptions } from '../client/watch-loop.js';
+import { type BackendHealth, BackendCheck, trace } from './backend-check.js';
 
 type ConnectivityStateListener = experimental.ConnectivityStateListener;
 
-/** grpc-js's tracer name for everything this balancer does: `GRPC_TRACE=health_check`. */
-export const TRACER_NAME = 'health_check';
-
-/** A backend's health as the balancer sees it. */
-export type BackendHealthState =
-  /** Not connected: health is not being checked. */
-  | 'IDLE'
-  /** Connected, waiting for the first health answer. */
-  | 'CHECKING'
-  /** Health says SERVING: pickable. */
-  | 'SERVING'
-  /** Health says NOT_SERVING, UNKNOWN or SERVICE_UNKNOWN: not pickable. */
-  | 'NOT_SERVING'
-  | 'UNKNOWN'
-  | 'SERVICE_UNKNOWN'
-  /** The Watch stream failed; retried with backoff. Not pickable. */
-  | 'FAILED'
-  /** The server has no health service: pickable, not checked. */
-  | 'UNIMPLEMENTED';
-
-/** One backend's health, for an application's own metrics. */
-export interface BackendHealth {
-  /** The backend's address, as grpc-js prints it (`127.0.0.1:50051`). */
-  address: string;
-  /** The health service name checked. */
-  service: string;
-  state: BackendHealthState;
-  /** Whether the balancer may pick it (SERVING or UNIMPLEMENTED). */
-  healthy: boolean;
-  /** Why, for states other than SERVING: the status or the stream's error. */
-  detail: string;
-  /** When `state` last changed. */
-  since: Date;
+/** What a wrapper needs from its policy. */
+export interface CheckRegistry {
+  /** A running check of this connection and service left by a destroyed wrapper, if any. */
+  adopt(subchannel: experimental.SubchannelInterface, service: string): BackendCheck | undefined;
+  /** Leaves a running check for a wrapper created soon after; the registry stops it otherwise. */
+  park(subchannel: experimental.SubchannelInterface, check: BackendCheck): void;
+  /** The backend's health changed. */
+  changed(wrapper: HealthCheckingSubchannel): void;
+  /** The wrapper is gone. */
+  destroyed(wrapper: HealthCheckingSubchannel): void;
 }
-
-const loggedUnimplemented = new Set<string>();
 
 /** The health-checking wrapper of one subchannel. */
 export class HealthCheckingSubchannel extends experimental.BaseSubchannelWrapper {
   private readonly listeners = new Set<ConnectivityStateListener>();
   private refs = 0;
-  private answered = false;
   private reported: ConnectivityState;
   private keepaliveTime = -1;
-  private loop: HealthWatchLoop | undefined;
-  private health: BackendHealth;
+  private check: BackendCheck | undefined;
+  private readonly address: string;
 
   constructor(
     child: experimental.SubchannelInterface,
     private serviceName: string,
     private readonly backoff: BackoffOptions | undefined,
-    /** Told on every change of health or reported state, and once when destroyed. */
-    private readonly onChange: (subchannel: HealthCheckingSubchannel, destroyed: boolean) => void,
+    private readonly registry: CheckRegistry,
   ) {
     super(child);
+    this.address = child.getAddress();
+    // A connection already checked for a wrapper just destroyed: take its check
+    // now, so this wrapper is READY from the start and pick_first picks it at once.
+    if (child.getConnectivityState() === ConnectivityState.READY) {
+      const check = registry.adopt(child, serviceName);
+      if (check) {
+        this.own(check);
+        this.setHealthy(check.health.healthy);
+        // pick_first may create wrappers it never references; those give it back.
+        setImmediate(() => {
+          if (this.refs === 0) this.stopCheck(false);
+        });
+      }
+    }
     this.reported = this.computeState();
-    this.health = {
-      address: child.getAddress(),
-      service: serviceName,
-      state: 'IDLE',
-      healthy: true,
-      detail: '',
-      since: new Date(),
-    };
   }
 
   /** This backend's health now. */
   getHealth(): BackendHealth {
-    return { ...this.health };
+    if (this.check) return this.check.health;
+    return { address: this.address, service: this.serviceName, state: 'IDLE', healthy: true, detail: 'not connected', since: new Date(0) };
   }
 
   /** The wrapped subchannel. */
@@ -100,12 +75,10 @@ export class HealthCheckingSubchannel extends experimental.BaseSubchannelWrapper
   setServiceName(serviceName: string): void {
     if (serviceName === this.serviceName) return;
     this.serviceName = serviceName;
-    this.health.service = serviceName;
-    if (this.loop) {
-      this.stopWatch();
-      this.answered = false;
-      this.startWatchIfReady();
-      this.report();
+    if (this.check) {
+      this.stopCheck(false);
+      this.startCheckIfReady();
+      this.update();
     }
   }
 
@@ -126,8 +99,8 @@ export class HealthCheckingSubchannel extends experimental.BaseSubchannelWrapper
     this.refs += 1;
     if (this.refs === 1) {
       this.child.addConnectivityStateListener(this.onChildState);
-      this.startWatchIfReady();
-      this.report();
+      this.startCheckIfReady();
+      this.update();
     }
   }
 
@@ -139,93 +112,62 @@ export class HealthCheckingSubchannel extends experimental.BaseSubchannelWrapper
   protected override destroy(): void {
     super.destroy();
     this.child.removeConnectivityStateListener(this.onChildState);
-    this.stopWatch();
+    this.stopCheck(this.child.getConnectivityState() === ConnectivityState.READY);
     this.listeners.clear();
-    this.onChange(this, true);
+    this.registry.destroyed(this);
   }
 
   private computeState(): ConnectivityState {
     const state = this.child.getConnectivityState();
-    return state === ConnectivityState.READY && !this.answered ? ConnectivityState.CONNECTING : state;
+    return state === ConnectivityState.READY && !this.check?.answered ? ConnectivityState.CONNECTING : state;
   }
 
   private readonly onChildState: ConnectivityStateListener = (_subchannel, _previous, next, keepaliveTime) => {
     this.keepaliveTime = keepaliveTime;
     if (next === ConnectivityState.READY) {
-      this.startWatchIfReady();
+      this.startCheckIfReady();
     } else {
-      this.stopWatch();
-      this.answered = false;
-      this.setHealth('IDLE', true, '');
+      this.stopCheck(false);
     }
-    this.report();
+    this.update();
   };
 
-  private startWatchIfReady(): void {
-    if (this.loop || this.refs === 0 || this.child.getConnectivityState() !== ConnectivityState.READY) return;
-    this.trace(`starting Watch on the subchannel's connection`);
-    // The subchannel's own channel: the Watch shares the connection with the RPCs.
-    const client = new GeneratedHealthClient('unused', undefined as unknown as ChannelCredentials, {
-      channelOverride: this.child.getChannel(),
-    });
-    this.setHealth('CHECKING', this.health.healthy, 'waiting for the first health answer');
-    this.loop = new HealthWatchLoop(client, this.serviceName, this.onWatchEvent, { backoff: this.backoff });
-    this.loop.start();
+  private startCheckIfReady(): void {
+    if (this.check || this.refs === 0 || this.child.getConnectivityState() !== ConnectivityState.READY) return;
+    this.own(
+      this.registry.adopt(this.child, this.serviceName) ??
+        // The subchannel's own channel: the Watch shares the connection with the RPCs.
+        new BackendCheck(this.child.getChannel(), this.address, this.serviceName, this.backoff),
+    );
   }
 
-  private stopWatch(): void {
-    if (!this.loop) return;
-    this.loop.stop();
-    this.loop = undefined;
+  private own(check: BackendCheck): void {
+    this.check = check;
+    check.onChange = () => this.update();
   }
 
-  private readonly onWatchEvent = (event: HealthWatchEvent): void => {
-    switch (event.type) {
-      case 'status':
-        this.setHealth(event.status, event.status === 'SERVING', event.status === 'SERVING' ? '' : `status=${event.status}`);
-        break;
-      case 'failure':
-        this.setHealth('FAILED', false, `health stream failed: ${event.error.message}`);
-        break;
-      case 'unimplemented': {
-        this.loop = undefined;
-        const key = `${this.health.address}\u0000${this.serviceName}`;
-        if (!loggedUnimplemented.has(key)) {
-          loggedUnimplemented.add(key);
-          experimental.log(
-            logVerbosity.ERROR,
-            `health check is unimplemented at server side, thus health check is disabled for ${this.health.address}`,
-          );
-        }
-        this.setHealth('UNIMPLEMENTED', true, 'the server has no health service');
-        break;
-      }
-    }
-    this.answered = true;
-    this.report();
-  };
-
-  private setHealth(state: BackendHealthState, healthy: boolean, detail: string): void {
-    const changed = state !== this.health.state || healthy !== this.health.healthy;
-    this.health = { ...this.health, state, healthy, detail, since: changed ? new Date() : this.health.since };
-    if (changed) this.trace(`health ${state}${detail ? ` (${detail})` : ''}`);
-    // Health first, so a listener woken by the READY below already sees it.
-    this.setHealthy(healthy);
-    if (changed) this.onChange(this, false);
+  /** Drops the check: parked for a successor when the connection is still up, else stopped. */
+  private stopCheck(park: boolean): void {
+    const check = this.check;
+    if (!check) return;
+    this.check = undefined;
+    check.onChange = undefined;
+    if (park) this.registry.park(this.child, check);
+    else check.stop();
+    this.registry.changed(this);
   }
 
-  /** Tells listeners if the state we report has changed. */
-  private report(): void {
+  /** Publishes health, then the connectivity state we report if it changed. */
+  private update(): void {
+    const health = this.getHealth();
+    // Health first, so a listener woken by READY below already sees it.
+    this.setHealthy(health.healthy);
+    this.registry.changed(this);
     const next = this.computeState();
     const previous = this.reported;
     if (next === previous) return;
     this.reported = next;
-    this.trace(`${ConnectivityState[previous]} -> ${ConnectivityState[next]}`);
+    trace(this.address, this.serviceName, `${ConnectivityState[previous]} -> ${ConnectivityState[next]}`);
     for (const listener of [...this.listeners]) listener(this, previous, next, this.keepaliveTime);
-    this.onChange(this, false);
-  }
-
-  private trace(text: string): void {
-    experimental.trace(logVerbosity.DEBUG, TRACER_NAME, `${this.health?.address ?? this.child.getAddress()} "${this.serviceName}": ${text}`);
   }
 }

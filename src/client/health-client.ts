@@ -5,7 +5,7 @@
  * failure is a {@link HealthRpcError} with the gRPC code.
  */
 import {
-  type Channel,
+  type ChannelInterface,
   type ChannelCredentials,
   type ClientOptions,
   Metadata,
@@ -88,7 +88,7 @@ export class HealthClient {
   }
 
   /** A client that calls over an existing grpc-js channel; `close()` then leaves the channel open. */
-  static overChannel(channel: Channel, options: Omit<HealthClientOptions, 'channelOverride'> = {}): HealthClient {
+  static overChannel(channel: ChannelInterface, options: Omit<HealthClientOptions, 'channelOverride'> = {}): HealthClient {
     return new HealthClient('unused', undefined as unknown as ChannelCredentials, {
       ...options,
       channelOverride: channel,

@@ -42,6 +42,18 @@ export type HealthWatchEvent =
   /** The server has no health service (UNIMPLEMENTED); the loop has stopped. */
   | { type: 'unimplemented'; error: HealthRpcError };
 
+/**
+ * Cancels a call for good. grpc-js 1.14 loses a cancel that arrives while a call
+ * on a subchannel's own channel is still starting (it awaits metadata before
+ * opening the stream, then opens it anyway), so cancel again once that window
+ * has passed, and whenever the abandoned stream shows signs of life.
+ */
+function abandon(call: { cancel(): void; on(event: 'metadata', listener: () => void): unknown }): void {
+  call.cancel();
+  setImmediate(() => call.cancel());
+  call.on('metadata', () => call.cancel());
+}
+
 /** Options of {@link HealthWatchLoop}. */
 export interface HealthWatchLoopOptions {
   /** Metadata sent with each Watch. */
@@ -95,7 +107,7 @@ export class HealthWatchLoop {
     this.backoff.stop();
     const call = this.call;
     this.call = undefined;
-    call?.cancel();
+    if (call) abandon(call);
   }
 
   /** True between {@link start} and {@link stop} (or UNIMPLEMENTED). */
@@ -109,7 +121,10 @@ export class HealthWatchLoop {
     const call = this.client.watch({ service: this.service }, this.options.metadata ?? new Metadata());
     this.call = call;
     call.on('data', (reply: { status: number }) => {
-      if (this.call !== call) return;
+      if (this.call !== call) {
+        call.cancel(); // abandoned, yet alive: see abandon()
+        return;
+      }
       received = true;
       this.backoff.reset();
       this.onEvent({ type: 'status', status: statusFromWire(reply.status) });

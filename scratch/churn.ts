@@ -1,0 +1,18 @@
+import { backendHealth } from '../src/index.js';
+import { startBackends } from '../test/backends.js';
+import { healthCheckedClient, spread } from '../test/balancer/balancer-helpers.js';
+import { setResolution } from '../test/balancer/test-resolver.js';
+const backends = await startBackends(4);
+const [b0, b1, b2, b3] = backends;
+setResolution('churn', [b0!.port, b1!.port]);
+const c = healthCheckedClient('healthtest:///churn');
+console.log(await spread(c, 10));
+console.log(backends.map(b => b.health.watcherCount()), backendHealth().map(h => `${h.address} ${h.state}`));
+setResolution('churn', [b1!.port, b2!.port, b3!.port]);
+await new Promise(r => setTimeout(r, 300));
+console.log(backends.map(b => b.health.watcherCount()), backendHealth().map(h => `${h.address} ${h.state}`));
+console.log(await spread(c, 10));
+c.close();
+await new Promise(r => setTimeout(r, 300));
+console.log(backends.map(b => b.health.watcherCount()), backendHealth().map(h => `${h.address} ${h.state}`));
+for (const b of backends) b.stop();

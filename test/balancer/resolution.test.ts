@@ -1,0 +1,76 @@
+/** Targets and resolution: several addresses, churn, configs from a resolver, dns:///. */
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { type Backend, startBackends, who, WhoClient } from '../backends.js';
+import { until } from '../helpers.js';
+import { healthCheckedClient, healthOf, healthSettles, spread } from './balancer-helpers.js';
+import { setResolution } from './test-resolver.js';
+
+let backends: Backend[] = [];
+let clients: grpc.Client[] = [];
+afterEach(() => {
+  for (const client of clients) client.close();
+  for (const backend of backends) backend.stop();
+  clients = [];
+  backends = [];
+});
+
+describe('health_check balancer: resolution', () => {
+  it('follows backend churn: added backends are checked, removed ones lose their Watch', async () => {
+    backends = await startBackends(4);
+    const [b0, b1, b2, b3] = backends as [Backend, Backend, Backend, Backend];
+    b1.health.setStatus('', 'NOT_SERVING');
+    setResolution('churn', [b0.port, b1.port]);
+    const c = healthCheckedClient('healthtest:///churn');
+    clients.push(c);
+    assert.deepEqual(await spread(c, 10), { b0: 10 });
+
+    setResolution('churn', [b1.port, b2.port, b3.port]);
+    await healthSettles((all) => healthOf(b2, all)?.state === 'SERVING' && healthOf(b3, all)?.state === 'SERVING', 3000, 'b2 and b3 checked');
+    const counts = await spread(c, 20);
+    assert.deepEqual(Object.keys(counts).sort(), ['b2', 'b3']);
+    await until(() => b0.health.watcherCount() === 0, 3000, 'b0, removed, to lose its Watch');
+    assert.equal(b1.health.watcherCount(), 1);
+
+    b1.health.setStatus('', 'SERVING');
+    await healthSettles((all) => healthOf(b1, all)?.state === 'SERVING', 3000, 'b1 SERVING');
+    assert.deepEqual(Object.keys(await spread(c, 30)).sort(), ['b1', 'b2', 'b3']);
+  });
+
+  it('takes health_check from a service config a resolver delivers, and follows a new serviceName', async () => {
+    backends = await startBackends(2);
+    const [b0, b1] = backends as [Backend, Backend];
+    b0.health.setStatus('a.A', 'SERVING');
+    b1.health.setStatus('a.A', 'NOT_SERVING');
+    b0.health.setStatus('b.B', 'NOT_SERVING');
+    b1.health.setStatus('b.B', 'SERVING');
+    const config = (serviceName: string) => ({
+      loadBalancingConfig: [{ health_check: { serviceName, childPolicy: [{ round_robin: {} }] } }],
+    });
+    setResolution('fromresolver', [b0.port, b1.port], config('a.A'));
+    const c = new WhoClient('healthtest:///fromresolver', grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+    clients.push(c);
+    assert.deepEqual(await spread(c, 10), { b0: 10 });
+
+    setResolution('fromresolver', [b0.port, b1.port], config('b.B'));
+    await healthSettles((all) => all.some((h) => h.service === 'b.B' && h.state === 'SERVING'), 3000, 'b.B checked');
+    await healthSettles(
+      (all) => healthOf(b0, all)?.state === 'NOT_SERVING' && healthOf(b1, all)?.state === 'SERVING',
+      3000,
+      'the b.B statuses',
+    );
+    assert.deepEqual(await spread(c, 10), { b1: 10 });
+  });
+
+  it('works with a dns:/// target', async () => {
+    backends = await startBackends(1);
+    const c = healthCheckedClient(`dns:///${backends[0]!.address}`);
+    clients.push(c);
+    assert.equal(await who(c), 'b0');
+    backends[0]!.health.setStatus('', 'NOT_SERVING');
+    await healthSettles((all) => healthOf(backends[0]!, all)?.state === 'NOT_SERVING', 2000, 'NOT_SERVING');
+    const error = await who(c).catch((e: grpc.ServiceError) => e);
+    assert.equal(typeof error === 'object' && error.code, grpc.status.UNAVAILABLE);
+  });
+});
