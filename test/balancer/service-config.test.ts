@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import {
+  HealthArgumentError,
+  HealthCheckLoadBalancingConfig,
+  healthCheckChannelOptions,
+  healthCheckServiceConfig,
+} from '../../src/index.js';
+import { ipv4Target, startBackends, WhoClient } from '../backends.js';
+import { spread } from './balancer-helpers.js';
+
+const wrapped = (serviceName: string, childPolicy: object[]) => [{ health_check: { serviceName, childPolicy } }];
+
+describe('healthCheckServiceConfig: grpc-go configs', () => {
+  it('wraps loadBalancingConfig in health_check', () => {
+    assert.deepEqual(
+      healthCheckServiceConfig({ loadBalancingConfig: [{ round_robin: {} }], healthCheckConfig: { serviceName: 'x' } }),
+      { loadBalancingConfig: wrapped('x', [{ round_robin: {} }]) },
+    );
+  });
+
+  it('reads the older capitalised form straight from Go code, as a JSON string', () => {
+    assert.deepEqual(
+      healthCheckServiceConfig('{"LoadBalancingPolicy": "round_robin", "HealthCheckConfig": {"ServiceName": "x"}}'),
+      { loadBalancingConfig: wrapped('x', [{ round_robin: {} }]) },
+    );
+    assert.deepEqual(healthCheckServiceConfig({ loadBalancingPolicy: 'ROUND_ROBIN', healthCheckConfig: {} }), {
+      loadBalancingConfig: wrapped('', [{ round_robin: {} }]),
+    });
+  });
+
+  it('keeps other fields and leaves a config without healthCheckConfig alone', () => {
+    const methodConfig = [{ name: [{ service: 'echo.Echo' }], timeout: '1s' }];
+    assert.deepEqual(
+      healthCheckServiceConfig({ MethodConfig: methodConfig, loadBalancingPolicy: 'round_robin', healthCheckConfig: { serviceName: 'e' } }),
+      { methodConfig, loadBalancingConfig: wrapped('e', [{ round_robin: {} }]) },
+    );
+    assert.deepEqual(healthCheckServiceConfig({ loadBalancingPolicy: 'round_robin' }), { loadBalancingPolicy: 'round_robin' });
+  });
+
+  it('uses pick_first, where health checking is off, when no policy is named (as grpc-go)', () => {
+    assert.deepEqual(healthCheckServiceConfig({ healthCheckConfig: { serviceName: 'x' } }), {
+      loadBalancingConfig: wrapped('x', [{ pick_first: {} }]),
+    });
+  });
+
+  it('says what is wrong with a bad config', () => {
+    assert.throws(() => healthCheckServiceConfig('{nope'), HealthArgumentError);
+    assert.throws(() => healthCheckServiceConfig('[]'), /JSON object/);
+    assert.throws(() => healthCheckServiceConfig({ healthCheckConfig: 'x' }), /healthCheckConfig must be an object/);
+    assert.throws(() => healthCheckServiceConfig({ healthCheckConfig: { serviceName: 1 } }), /serviceName must be a string/);
+    assert.throws(() => healthCheckServiceConfig({ healthCheckConfig: {}, loadBalancingConfig: {} }), /must be a list/);
+  });
+
+  it('gives channel options from a service name alone', () => {
+    assert.deepEqual(JSON.parse(healthCheckChannelOptions('echo.Echo')['grpc.service_config']), {
+      loadBalancingConfig: wrapped('echo.Echo', [{ round_robin: {} }]),
+    });
+  });
+
+  it('turns health checking on for a real channel from the grpc-go form', async () => {
+    const backends = await startBackends(2);
+    backends[1]!.health.setStatus('x', 'NOT_SERVING');
+    backends[0]!.health.setStatus('x', 'SERVING');
+    const client = new WhoClient(ipv4Target(backends), grpc.credentials.createInsecure(), {
+      ...healthCheckChannelOptions({ LoadBalancingPolicy: 'round_robin', HealthCheckConfig: { ServiceName: 'x' } }),
+      'grpc.use_local_subchannel_pool': 1,
+    });
+    try {
+      assert.deepEqual(await spread(client, 10), { b0: 10 });
+    } finally {
+      client.close();
+      for (const backend of backends) backend.stop();
+    }
+  });
+});
+
+describe('HealthCheckLoadBalancingConfig', () => {
+  it('parses, defaults and prints itself back', () => {
+    const config = HealthCheckLoadBalancingConfig.createFromJson({});
+    assert.equal(config.serviceName, '');
+    assert.equal(config.childPolicy.getLoadBalancerName(), 'round_robin');
+    assert.deepEqual(config.toJsonObject(), { health_check: { serviceName: '', childPolicy: [{ round_robin: {} }] } });
+    const tuned = HealthCheckLoadBalancingConfig.createFromJson({ serviceName: 's', backoff: { initialMs: 10, maxMs: 20 } });
+    assert.deepEqual(tuned.backoff, { initialMs: 10, maxMs: 20 });
+  });
+
+  it('rejects bad fields with a message naming them', () => {
+    assert.throws(() => HealthCheckLoadBalancingConfig.createFromJson(null), /must be an object/);
+    assert.throws(() => HealthCheckLoadBalancingConfig.createFromJson({ serviceName: 3 }), /serviceName/);
+    assert.throws(() => HealthCheckLoadBalancingConfig.createFromJson({ childPolicy: {} }), /childPolicy/);
+    assert.throws(() => HealthCheckLoadBalancingConfig.createFromJson({ childPolicy: [{ nope: {} }] }), /no supported policy/);
+    assert.throws(() => HealthCheckLoadBalancingConfig.createFromJson({ backoff: { initialMs: -1 } }), /backoff.initialMs/);
+  });
+});
+
+describe('tracing', () => {
+  it('reports health and state changes through GRPC_TRACE=health_check', async () => {
+    const script = fileURLToPath(new URL('../fixtures/traced-client.js', import.meta.url));
+    const { stderr, stdout } = await promisify(execFile)(process.execPath, [script], {
+      env: { ...process.env, GRPC_TRACE: 'health_check', GRPC_VERBOSITY: 'DEBUG' },
+      timeout: 10_000,
+    });
+    assert.equal(stdout.trim(), 'b0');
+    assert.match(stderr, /\| health_check \| 127\.0\.0\.1:\d+ "": starting Watch on the subchannel's connection/);
+    assert.match(stderr, /\| health_check \| 127\.0\.0\.1:\d+ "": health SERVING/);
+    assert.match(stderr, /\| health_check \| 127\.0\.0\.1:\d+ "": CONNECTING -> READY/);
+  });
+});
