@@ -19,21 +19,20 @@ describe('examples', () => {
     ]);
   });
 
-  it('demo: the watch updates arrive and no watch is left open', async () => {
-    const { stdout } = await run(process.execPath, [example('demo')], { timeout: 20_000 });
-    const arrivals = stdout.split('\n').filter((line) => line.includes('<-')).map((line) => line.split('watch ')[1]);
-    assert.deepEqual(arrivals, [
-      ...(arrivals[0] === 'echo.Echo <- SERVING'
-        ? ['echo.Echo <- SERVING', 'store.Store <- NOT_SERVING']
-        : ['store.Store <- NOT_SERVING', 'echo.Echo <- SERVING']),
-      'store.Store <- SERVING',
-      'echo.Echo <- NOT_SERVING',
-      'echo.Echo <- SERVING',
-      'echo.Echo <- NOT_SERVING',
-      'store.Store <- NOT_SERVING',
-      'echo.Echo <- SERVING',
-      'store.Store <- SERVING',
-    ]);
-    assert.match(stdout, /open watches after the client stopped: 0/);
+  it('demo: traffic leaves a draining backend and returns, the Watch updates arrive, no RPC fails', async () => {
+    const { stdout } = await run(process.execPath, [example('demo')], { timeout: 30_000 });
+    const lines = stdout.split('\n');
+    const watched = lines.filter((line) => line.includes('watch   b1')).map((line) => line.split('<- ')[1]);
+    assert.deepEqual(watched, ['SERVING', 'NOT_SERVING', 'SERVING']);
+    const rows = lines
+      .filter((line) => line.includes(' rpcs '))
+      .map((line) => Object.fromEntries([...line.matchAll(/(b\d|failed) +(\d+)/g)].map((m) => [m[1], Number(m[2])])));
+    assert.equal(rows.length, 6, stdout);
+    assert.ok(rows[1]!.b1! > 0, 'b1 gets traffic before the drain');
+    assert.equal(rows[3]!.b1, 0, 'b1 gets nothing once drained');
+    assert.ok(rows[3]!.b0! > 0 && rows[3]!.b2! > 0);
+    assert.ok(rows[5]!.b1! > 0, 'traffic returns to b1');
+    assert.match(stdout, /done: \d+ RPCs, 0 failed/);
+    assert.ok(!stdout.includes('FAILED'), stdout);
   });
 });

@@ -35,6 +35,7 @@ export class HealthCheckingSubchannel extends experimental.BaseSubchannelWrapper
   private keepaliveTime = -1;
   private check: BackendCheck | undefined;
   private readonly address: string;
+  private published = '';
 
   constructor(
     child: experimental.SubchannelInterface,
@@ -154,7 +155,6 @@ export class HealthCheckingSubchannel extends experimental.BaseSubchannelWrapper
     check.onChange = undefined;
     if (park) this.registry.park(this.child, check);
     else check.stop();
-    this.registry.changed(this);
   }
 
   /** Publishes health, then the connectivity state we report if it changed. */
@@ -162,7 +162,11 @@ export class HealthCheckingSubchannel extends experimental.BaseSubchannelWrapper
     const health = this.getHealth();
     // Health first, so a listener woken by READY below already sees it.
     this.setHealthy(health.healthy);
-    this.registry.changed(this);
+    const key = `${health.state}/${health.healthy}/${health.detail}`;
+    if (key !== this.published) {
+      this.published = key;
+      this.registry.changed(this);
+    }
     const next = this.computeState();
     const previous = this.reported;
     if (next === previous) return;
