@@ -38,6 +38,8 @@ export class Backend {
   port = 0;
   /** Who calls served. */
   served = 0;
+  /** When the last Who call was served, ms since the epoch (sub-ms precision, comparable across processes). */
+  lastServedAt = 0;
   /** Peer address (ip:port) of every call, by method path. */
   readonly peers = new Map<string, Set<string>>();
 
@@ -72,6 +74,7 @@ export class Backend {
     server.addService(WHO_SERVICE, {
       who: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
         this.served += 1;
+        this.lastServedAt = performance.timeOrigin + performance.now();
         callback(null, Buffer.from(this.name));
       },
     });

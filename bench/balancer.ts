@@ -1,0 +1,144 @@
+/**
+ * The balancer's benchmark (issue 3):
+ * - failover: from setStatus(NOT_SERVING) on one of three backends to the last RPC
+ *   that reaches it, median and p99 over repeated flips, under steady load; and
+ *   how many RPCs failed across all the drains (must be 0);
+ * - overhead: RPC/s of a health-checked round_robin channel against a plain
+ *   round_robin channel, alternating in the same run, as a ratio.
+ * Backends run in their own process; this process is the load generator.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { healthCheckChannelOptions } from '../src/index.js';
+import { who, WhoClient } from '../test/backends.js';
+import { JsonLineProcess, pause, printTable, quantile, saveResult } from './lib.js';
+
+interface Stats {
+  served: number[];
+  lastServedAt: number[];
+  cpuMs: number;
+}
+
+/** Keeps `inFlight` RPCs running on `client` until stopped. */
+function closedLoop(client: WhoClient, inFlight: number) {
+  const counters = { ok: 0, failed: 0, errors: new Map<string, number>() };
+  let running = true;
+  const workers = Array.from({ length: inFlight }, async () => {
+    while (running) {
+      try {
+        await who(client, 5000);
+        counters.ok += 1;
+      } catch (error) {
+        counters.failed += 1;
+        const message = (error as Error).message;
+        counters.errors.set(message, (counters.errors.get(message) ?? 0) + 1);
+      }
+    }
+  });
+  return {
+    counters,
+    stop: async () => {
+      running = false;
+      await Promise.all(workers);
+    },
+  };
+}
+
+async function failover(target: string, backends: JsonLineProcess, flips: number) {
+  const client = new WhoClient(target, grpc.credentials.createInsecure(), {
+    ...healthCheckChannelOptions(''),
+    'grpc.use_local_subchannel_pool': 1,
+  });
+  const load = closedLoop(client, 16);
+  const times: number[] = [];
+  try {
+    await pause(300); // connections up, traffic steady
+    for (let i = 0; i < flips; i++) {
+      const { at } = await backends.ask<{ at: number }>({ cmd: 'set', backend: 1, status: 'NOT_SERVING' });
+      await pause(100);
+      const stats = await backends.ask<Stats>({ cmd: 'stats' });
+      times.push(Math.max(0, stats.lastServedAt[1]! - at));
+      await backends.ask({ cmd: 'set', backend: 1, status: 'SERVING' });
+      // Wait for traffic to come back before the next flip.
+      const before = stats.served[1]!;
+      for (let waited = 0; waited < 2000; waited += 10) {
+        if ((await backends.ask<Stats>({ cmd: 'stats' })).served[1]! > before + 10) break;
+        await pause(10);
+      }
+    }
+  } finally {
+    await load.stop();
+    client.close();
+  }
+  return { times, ok: load.counters.ok, failed: load.counters.failed, errors: Object.fromEntries(load.counters.errors) };
+}
+
+async function throughput(target: string, checked: boolean, ms: number, inFlight: number): Promise<number> {
+  const options = checked
+    ? healthCheckChannelOptions('')
+    : { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) };
+  const client = new WhoClient(target, grpc.credentials.createInsecure(), { ...options, 'grpc.use_local_subchannel_pool': 1 });
+  try {
+    for (let i = 0; i < 50; i++) await who(client); // warm up: connections and JIT
+    const load = closedLoop(client, inFlight);
+    const started = performance.now();
+    await pause(ms);
+    const ok = load.counters.ok;
+    const elapsed = performance.now() - started;
+    await load.stop();
+    if (load.counters.failed > 0) throw new Error(`${load.counters.failed} RPCs failed in the throughput run`);
+    return (ok * 1000) / elapsed;
+  } finally {
+    client.close();
+  }
+}
+
+/** Runs the benchmark; `quick` keeps it short. */
+export async function run({ quick }: { quick: boolean }): Promise<object> {
+  const backends = new JsonLineProcess('./fixtures/backends-process.js', ['3']);
+  const { ports } = await backends.read<{ ports: number[] }>();
+  const target = `ipv4:${ports.map((port) => `127.0.0.1:${port}`).join(',')}`;
+  try {
+    const flips = quick ? 10 : 50;
+    const drain = await failover(target, backends, flips);
+
+    const rounds = quick ? 2 : 5;
+    const runMs = quick ? 1000 : 3000;
+    const plain: number[] = [];
+    const checked: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      // Alternate which goes first, so drift favours neither.
+      const order = round % 2 === 0 ? [false, true] : [true, false];
+      for (const isChecked of order) (isChecked ? checked : plain).push(await throughput(target, isChecked, runMs, 64));
+    }
+    const plainRps = quantile(plain, 0.5);
+    const checkedRps = quantile(checked, 0.5);
+
+    printTable([
+      ['balancer', 'value', 'note'],
+      ['failover median', `${quantile(drain.times, 0.5).toFixed(2)} ms`, `setStatus(NOT_SERVING) -> last RPC served, ${flips} flips`],
+      ['failover p99', `${quantile(drain.times, 0.99).toFixed(2)} ms`, ''],
+      ['failover max', `${Math.max(...drain.times).toFixed(2)} ms`, ''],
+      ['RPCs during drains', `${drain.ok} ok, ${drain.failed} failed`, 'must be 0 failed'],
+      ['plain round_robin', `${plainRps.toFixed(0)} RPC/s`, `median of ${rounds} runs of ${runMs} ms, 64 in flight`],
+      ['health-checked', `${checkedRps.toFixed(0)} RPC/s`, ''],
+      ['ratio checked/plain', (checkedRps / plainRps).toFixed(3), 'target >= 0.97'],
+    ]);
+    const result = {
+      failover: {
+        flips,
+        medianMs: quantile(drain.times, 0.5),
+        p99Ms: quantile(drain.times, 0.99),
+        maxMs: Math.max(...drain.times),
+        samplesMs: drain.times,
+        rpcsOk: drain.ok,
+        rpcsFailed: drain.failed,
+        errors: drain.errors,
+      },
+      overhead: { plainRps: plain, checkedRps: checked, ratio: checkedRps / plainRps },
+    };
+    console.log(`results: ${saveResult('balancer', result)}`);
+    return result;
+  } finally {
+    backends.stop();
+  }
+}
