@@ -1,7 +1,8 @@
 /** `grpc-health list`: the List RPC (gRFC A90), as a table or `-json`. */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { HealthRpcError } from '../errors.js';
-import { clientFor, connect, CliFailure, connectionSettings, headersMetadata, signalOnInterrupt } from './connection.js';
+import { clientFor, connect, headersMetadata, signalOnInterrupt } from './connection.js';
+import { CliFailure, connectionSettings } from './options.js';
 import { EXIT } from './exit-codes.js';
 import { type FlagValues, formatDuration } from './flags.js';
 

@@ -7,7 +7,7 @@
  * when it runs, so `--help` and bad flags answer at once and a check starts fast.
  */
 import { readFileSync } from 'node:fs';
-import { CONNECTION_FLAGS } from './connection.js';
+import { CliFailure, CONNECTION_FLAGS, UNEXPECTED } from './options.js';
 import { EXIT } from './exit-codes.js';
 import { type FlagSpec, type FlagValues, flagHelp, parseFlags, UsageError } from './flags.js';
 
@@ -137,13 +137,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       log(`error: ${error.message}`);
       return EXIT.INVALID_ARGUMENTS;
     }
-    const { CliFailure } = await import('./connection.js');
     if (error instanceof CliFailure) {
       log(error.message);
       return error.exitCode;
     }
     log(`error: ${(error as Error).stack ?? String(error)}`);
-    return EXIT.RPC_FAILURE;
+    return UNEXPECTED;
   }
 }
 

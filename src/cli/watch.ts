@@ -5,7 +5,8 @@
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { parseServingStatus, type ServingStatus } from '../status.js';
-import { clientFor, CliFailure, connectionSettings, headersMetadata, signalOnInterrupt } from './connection.js';
+import { clientFor, headersMetadata, signalOnInterrupt } from './connection.js';
+import { CliFailure, connectionSettings } from './options.js';
 import { EXIT } from './exit-codes.js';
 import { type FlagValues, formatDuration, UsageError } from './flags.js';
 
