@@ -5,6 +5,7 @@
  */
 const BENCHMARKS: Record<string, () => Promise<{ run(options: { quick: boolean }): Promise<object> }>> = {
   balancer: () => import('./balancer.js'),
+  startup: () => import('./startup.js'),
 };
 
 const args = process.argv.slice(2);

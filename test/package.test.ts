@@ -51,6 +51,10 @@ server.forceShutdown();
       const { stdout } = await run(process.execPath, ['app.mjs'], { cwd: dir, timeout: 10_000 });
       assert.equal(stdout.trim(), 'SERVING NOT_SERVING');
 
+      // The CLI is on the PATH of npm scripts and npx, as `grpc-health`.
+      const { stdout: version } = await run(join(dir, 'node_modules/.bin/grpc-health'), ['-version'], { cwd: dir });
+      assert.match(version, /^grpc-health \(grpc-health-kit\) /);
+
       // The declarations resolve for a TypeScript user (NodeNext, strict).
       await writeFile(
         join(dir, 'typed.ts'),

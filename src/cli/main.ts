@@ -76,9 +76,17 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+/** The package's version, from its package.json (found from the source, the build or the bundle). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return `grpc-health (grpc-health-kit) ${pkg.version}`;
+  for (const up of ['../../', '../../../']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(`${up}package.json`, import.meta.url), 'utf8')) as { name: string; version: string };
+      if (pkg.name === 'grpc-health-kit') return `grpc-health (grpc-health-kit) ${pkg.version}`;
+    } catch {
+      // not there: try the next level
+    }
+  }
+  return 'grpc-health (grpc-health-kit) unknown version';
 }
 
 function mainHelp(): string {

@@ -3,7 +3,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { within } from '../helpers.js';
 
-export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+/** The bundled CLI, as `npm install` ships it (`bin`). */
+export const CLI = fileURLToPath(new URL('../../cli/grpc-health.mjs', import.meta.url));
 
 export interface CliResult {
   code: number | null;
