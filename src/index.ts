@@ -48,6 +48,16 @@ export {
 export { HealthCheckingSubchannel } from './balancer/health-checking-subchannel.js';
 export { type BackendHealth, type BackendHealthState } from './balancer/backend-check.js';
 export { healthCheckServiceConfig, healthCheckChannelOptions } from './balancer/service-config.js';
+export {
+  DependencyChecks,
+  type CheckFunction,
+  type CheckOptions,
+  type CheckOutcome,
+  type CheckResult,
+} from './checks/dependency-checks.js';
+export { grpcCheck, tcpCheck, httpCheck, eventLoopDelayCheck } from './checks/builtin-checks.js';
+export { gracefulShutdown, type GracefulShutdown, type GracefulShutdownOptions } from './shutdown.js';
+export { startHealthHttp, type HealthHttpOptions, type HealthHttpServer } from './http/health-http.js';
 
 import { registerHealthCheckLoadBalancer } from './balancer/health-check-load-balancer.js';
 // Importing the package makes `health_check` usable in any service config.

@@ -194,6 +194,26 @@ export class HealthServer {
     for (const [service, status] of target) this.publish(service, status);
   }
 
+  /**
+   * Ends every open Watch stream, with `UNAVAILABLE` ("server shutting down") by
+   * default. Open Watch streams keep grpc-js's `tryShutdown()` waiting forever
+   * (the gap grpc-go #8776 describes); call this right after `tryShutdown()`, or let
+   * `gracefulShutdown` do it. Clients treat the ending as a failed stream and look
+   * elsewhere. Returns how many streams were ended.
+   */
+  endWatches(code: GrpcStatus = GrpcStatus.UNAVAILABLE, details = 'server shutting down'): number {
+    let ended = 0;
+    for (const set of [...this.watchers.values()]) {
+      for (const watcher of [...set]) {
+        this.removeWatcher(watcher);
+        if (code === GrpcStatus.OK) watcher.call.end();
+        else watcher.call.emit('error', rpcError(code, details));
+        ended += 1;
+      }
+    }
+    return ended;
+  }
+
   /** True between {@link shutdown} and {@link resume}. */
   get isShutdown(): boolean {
     return this.held !== undefined;

@@ -1,0 +1,67 @@
+/**
+ * Ready-made checks for what Node services depend on. Each returns a
+ * {@link CheckFunction} for {@link DependencyChecks.add}; your own take three lines.
+ */
+import { connect } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { type ChannelCredentials, credentials as grpcCredentials } from '@grpc/grpc-js';
+import { HealthClient } from '../client/health-client.js';
+import type { CheckFunction } from './dependency-checks.js';
+
+/**
+ * The health of a downstream gRPC service, through our client: healthy when its
+ * Check answers SERVING within the check's timeout.
+ *
+ * @param target a grpc-js target, or a {@link HealthClient} you manage
+ * @param service the service name to ask about (`""`: the whole server)
+ */
+export function grpcCheck(
+  target: string | HealthClient,
+  service = '',
+  options: { credentials?: ChannelCredentials } = {},
+): CheckFunction {
+  let client = typeof target === 'string' ? undefined : target;
+  return async (signal) => {
+    client ??= new HealthClient(target as string, options.credentials ?? grpcCredentials.createInsecure());
+    // The check's own timeout aborts the signal; the deadline is a backstop.
+    const status = await client.check(service, { signal, deadline: 60_000 });
+    return status === 'SERVING' ? true : { healthy: false, detail: `${service === '' ? 'server' : service} is ${status}` };
+  };
+}
+
+/** Healthy when a TCP connection to `host:port` opens. */
+export function tcpCheck(host: string, port: number): CheckFunction {
+  return (signal) =>
+    new Promise<true>((resolve, reject) => {
+      const socket = connect({ host, port, signal });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', (error) => reject(new Error(`tcp ${host}:${port}: ${error.message}`)));
+    });
+}
+
+/** Healthy when a GET of `url` answers with a status in `okStatuses` (default 200-399). */
+export function httpCheck(url: string, options: { okStatuses?: (status: number) => boolean } = {}): CheckFunction {
+  const ok = options.okStatuses ?? ((status: number) => status >= 200 && status < 400);
+  return async (signal) => {
+    const response = await fetch(url, { signal, redirect: 'manual' });
+    await response.body?.cancel();
+    return ok(response.status) ? true : { healthy: false, detail: `GET ${url} answered ${response.status}` };
+  };
+}
+
+/**
+ * Unhealthy while the event loop is blocked: the largest delay seen since the last
+ * run is above `maxMs` (default 500). A blocked loop cannot serve RPCs either.
+ */
+export function eventLoopDelayCheck(maxMs = 500): CheckFunction {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  return () => {
+    const worstMs = histogram.max / 1e6;
+    histogram.reset();
+    return worstMs <= maxMs ? true : { healthy: false, detail: `event loop blocked for ${worstMs.toFixed(0)} ms (limit ${maxMs} ms)` };
+  };
+}

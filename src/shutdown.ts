@@ -1,0 +1,102 @@
+/**
+ * Graceful shutdown in one call: on SIGTERM, publish NOT_SERVING everywhere (load
+ * balancers and client-side health checking move traffic away), wait `drainMs`,
+ * then stop the server, ending every Watch stream so `tryShutdown` can finish, and
+ * force it only past `timeoutMs`. In-flight RPCs complete. A second signal forces.
+ */
+import type { Server } from '@grpc/grpc-js';
+import type { DependencyChecks } from './checks/dependency-checks.js';
+import type { HealthServer } from './server/health-server.js';
+
+/** Options of {@link gracefulShutdown}. */
+export interface GracefulShutdownOptions {
+  /** Signals that start the shutdown. Default `['SIGTERM', 'SIGINT']`. */
+  signals?: NodeJS.Signals[];
+  /** How long to keep serving, NOT_SERVING, so clients move away. Default 5000 ms. */
+  drainMs?: number;
+  /** From the signal, when to give up on a graceful stop and force it. Default 30000 ms. */
+  timeoutMs?: number;
+  /** Checks to stop first, so they no longer change statuses. */
+  checks?: DependencyChecks;
+  /** Runs after the server has stopped (close pools, flush logs). */
+  onStopped?: () => void | Promise<void>;
+  /** Ends the process when done: exit code 0, or 1 when the stop had to be forced. Default true. */
+  exit?: boolean;
+  /** Where progress lines go. Default: nowhere. */
+  log?: (line: string) => void;
+}
+
+/** Control of an installed graceful shutdown. */
+export interface GracefulShutdown {
+  /** Starts the shutdown now, as a signal would; resolves when the server has stopped (true: gracefully). */
+  shutdown(): Promise<boolean>;
+  /** Removes the signal handlers. */
+  dispose(): void;
+}
+
+/**
+ * Installs signal handlers that drain and stop `server`.
+ *
+ * ```ts
+ * gracefulShutdown(server, health, { drainMs: 5000, timeoutMs: 20000 });
+ * ```
+ */
+export function gracefulShutdown(server: Server, health: HealthServer, options: GracefulShutdownOptions = {}): GracefulShutdown {
+  const { signals = ['SIGTERM', 'SIGINT'], drainMs = 5000, timeoutMs = 30_000, exit = true } = options;
+  const log = options.log ?? (() => {});
+  let stopping: Promise<boolean> | undefined;
+  let force: (() => void) | undefined;
+
+  const run = async (): Promise<boolean> => {
+    const started = Date.now();
+    log(`shutting down: NOT_SERVING, draining for ${drainMs} ms`);
+    options.checks?.stop();
+    health.shutdown();
+    let forced = false;
+    const stopped = new Promise<void>((resolve) => {
+      const forceNow = () => {
+        if (forced) return;
+        forced = true;
+        log('forcing the server down');
+        server.forceShutdown();
+        resolve();
+      };
+      force = forceNow;
+      const deadline = setTimeout(forceNow, Math.max(0, timeoutMs - (Date.now() - started)));
+      deadline.unref();
+      const drain = setTimeout(() => {
+        log('drained: stopping the server');
+        server.tryShutdown(() => {
+          clearTimeout(deadline);
+          resolve();
+        });
+        // Open Watch streams would hold tryShutdown until the timeout.
+        health.endWatches();
+      }, drainMs);
+      drain.unref();
+    });
+    await stopped;
+    log(`server stopped ${forced ? 'by force' : 'gracefully'} after ${Date.now() - started} ms`);
+    await options.onStopped?.();
+    if (exit) process.exit(forced ? 1 : 0);
+    return !forced;
+  };
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log(`${signal} again: forcing`);
+      force?.();
+      return;
+    }
+    log(`${signal} received`);
+    stopping = run();
+  };
+  for (const signal of signals) process.on(signal, onSignal);
+
+  return {
+    shutdown: () => (stopping ??= run()),
+    dispose: () => {
+      for (const signal of signals) process.off(signal, onSignal);
+    },
+  };
+}
