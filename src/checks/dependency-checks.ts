@@ -223,7 +223,7 @@ export class DependencyChecks {
           controller.abort(new Error(`timed out after ${timeoutMs} ms`));
           reject(new Error(`timed out after ${timeoutMs} ms`));
         }, timeoutMs);
-        timer.unref();
+        // Kept referenced: a run in progress (at most timeoutMs) finishes before the process may exit.
       });
       const call = Promise.resolve().then(() => check.fn(controller.signal));
       check.inflight = call;

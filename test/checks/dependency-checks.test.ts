@@ -1,0 +1,274 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer as createTcpServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import {
+  type CheckResult,
+  DependencyChecks,
+  eventLoopDelayCheck,
+  grpcCheck,
+  HealthArgumentError,
+  HealthServer,
+  httpCheck,
+  tcpCheck,
+} from '../../src/index.js';
+import { next, startHealth, until, within } from '../helpers.js';
+
+/** A check whose next outcomes the test sets. */
+function scripted() {
+  let healthy = true;
+  let runs = 0;
+  return {
+    fn: () => {
+      runs += 1;
+      if (!healthy) throw new Error('database down');
+    },
+    set: (value: boolean) => (healthy = value),
+    runs: () => runs,
+  };
+}
+
+const result = (checks: DependencyChecks, name: string): CheckResult => checks.results().find((r) => r.name === name)!;
+
+describe('DependencyChecks: thresholds', () => {
+  it('n-1 failures keep SERVING, n flip it; the same for recovery', async () => {
+    const health = new HealthServer();
+    const db = scripted();
+    const checks = new DependencyChecks(health).add('db', db.fn, { services: ['orders.Orders'], failureThreshold: 3, successThreshold: 2 });
+    assert.equal(health.getStatus('orders.Orders'), 'NOT_SERVING', 'not serving before the first pass');
+    await checks.runNow('db');
+    assert.equal(health.getStatus('orders.Orders'), 'NOT_SERVING', 'one success of two needed');
+    await checks.runNow('db');
+    assert.equal(health.getStatus('orders.Orders'), 'SERVING');
+
+    db.set(false);
+    await checks.runNow('db');
+    await checks.runNow('db');
+    assert.equal(health.getStatus('orders.Orders'), 'SERVING', '2 failures of 3');
+    assert.equal(result(checks, 'db').consecutiveFailures, 2);
+    assert.equal(result(checks, 'db').lastError, 'database down');
+    await checks.runNow('db');
+    assert.equal(health.getStatus('orders.Orders'), 'NOT_SERVING', '3 failures');
+
+    db.set(true);
+    await checks.runNow('db');
+    assert.equal(health.getStatus('orders.Orders'), 'NOT_SERVING', '1 success of 2');
+    await checks.runNow('db');
+    assert.equal(health.getStatus('orders.Orders'), 'SERVING', '2 successes');
+    const r = result(checks, 'db');
+    assert.equal(r.state, 'healthy');
+    assert.equal(r.lastError, undefined);
+    assert.ok(r.lastSuccessAt instanceof Date && typeof r.latencyMs === 'number');
+  });
+
+  it('publishes only changes: a watcher sees no flapping inside the thresholds', async () => {
+    const h = await startHealth();
+    const db = scripted();
+    const checks = new DependencyChecks(h.health).add('db', db.fn, { services: ['s.S'], failureThreshold: 2 });
+    try {
+      await checks.runNow();
+      const watch = h.client.watch('s.S');
+      assert.equal(await next(watch), 'SERVING');
+      for (let i = 0; i < 5; i++) {
+        db.set(i % 2 === 0 ? false : true); // fail, pass, fail, pass, fail: never 2 in a row
+        await checks.runNow();
+      }
+      db.set(false);
+      await checks.runNow(); // the second failure in a row
+      assert.equal(await next(watch), 'NOT_SERVING', 'the first message after SERVING');
+      await watch.return();
+    } finally {
+      h.close();
+    }
+  });
+});
+
+describe('DependencyChecks: failures of every kind', () => {
+  it('a hanging check times out, a throwing one keeps its message, garbage is a failure', async () => {
+    const health = new HealthServer();
+    const checks = new DependencyChecks(health, { failureThreshold: 1 })
+      .add('hangs', () => new Promise(() => {}), { timeoutMs: 50 })
+      .add('throws', () => {
+        throw new TypeError('no route to host');
+      })
+      .add('rejects', () => Promise.reject(new Error('ECONNREFUSED')))
+      .add('false', () => false)
+      .add('says-no', () => ({ healthy: false, detail: 'replica lag 30 s' }))
+      .add('garbage', () => 42 as never)
+      .add('fine', () => ({ healthy: true }));
+    const started = Date.now();
+    await checks.runNow();
+    assert.ok(Date.now() - started < 1000);
+    const errors = Object.fromEntries(checks.results().map((r) => [r.name, r.lastError]));
+    assert.deepEqual(errors, {
+      hangs: 'timed out after 50 ms',
+      throws: 'no route to host',
+      rejects: 'ECONNREFUSED',
+      false: 'check returned false',
+      'says-no': 'replica lag 30 s',
+      garbage: 'check returned an unexpected value: 42',
+      fine: undefined,
+    });
+    // A hung run is never doubled: the next run fails without calling it again.
+    await checks.runNow('hangs');
+    assert.match(result(checks, 'hangs').lastError!, /previous run has not finished/);
+    assert.equal(health.getStatus(''), 'NOT_SERVING');
+  });
+
+  it('aborts the signal at the timeout', async () => {
+    const checks = new DependencyChecks(new HealthServer());
+    let aborted = false;
+    checks.add('slow', (signal) => new Promise((resolve) => signal.addEventListener('abort', () => { aborted = true; resolve(true); })), { timeoutMs: 30 });
+    await checks.runNow();
+    assert.equal(aborted, true);
+    assert.equal(result(checks, 'slow').lastError, 'timed out after 30 ms');
+  });
+
+  it('never overlaps runs of a slow check, even on a short interval', async () => {
+    let active = 0;
+    let most = 0;
+    let runs = 0;
+    const checks = new DependencyChecks(new HealthServer()).add(
+      'slow',
+      async () => {
+        active += 1;
+        most = Math.max(most, active);
+        runs += 1;
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        active -= 1;
+      },
+      { intervalMs: 1, timeoutMs: 1000 },
+    );
+    checks.start();
+    await Promise.all([checks.runNow(), checks.runNow(), checks.runNow()]);
+    await until(() => runs >= 4, 3000, 'four runs');
+    checks.stop();
+    assert.equal(most, 1);
+  });
+
+  it('rejects bad options and duplicate names with a typed error', () => {
+    const checks = new DependencyChecks(new HealthServer()).add('a', () => true);
+    assert.throws(() => checks.add('a', () => true), HealthArgumentError);
+    assert.throws(() => checks.add('b', () => true, { intervalMs: 0 }), HealthArgumentError);
+    assert.throws(() => checks.add('c', () => true, { jitter: 2 }), HealthArgumentError);
+    assert.throws(() => checks.add('d', 'nope' as never), HealthArgumentError);
+    return assert.rejects(checks.runNow('zzz'), HealthArgumentError);
+  });
+});
+
+describe('DependencyChecks: aggregation', () => {
+  it('a service is SERVING while all its checks pass; "" while every check does', async () => {
+    const health = new HealthServer();
+    const db = scripted();
+    const cache = scripted();
+    const queue = scripted();
+    const checks = new DependencyChecks(health, { failureThreshold: 1 })
+      .add('db', db.fn, { services: ['orders.Orders', 'users.Users'] })
+      .add('cache', cache.fn, { services: ['users.Users'] })
+      .add('queue', queue.fn);
+    await checks.runNow();
+    const all = () => Object.fromEntries(health.getStatuses());
+    assert.deepEqual(all(), { '': 'SERVING', 'orders.Orders': 'SERVING', 'users.Users': 'SERVING' });
+    cache.set(false);
+    await checks.runNow();
+    assert.deepEqual(all(), { '': 'NOT_SERVING', 'orders.Orders': 'SERVING', 'users.Users': 'NOT_SERVING' });
+    cache.set(true);
+    db.set(false);
+    await checks.runNow();
+    assert.deepEqual(all(), { '': 'NOT_SERVING', 'orders.Orders': 'NOT_SERVING', 'users.Users': 'NOT_SERVING' });
+    db.set(true);
+    queue.set(false);
+    await checks.runNow();
+    assert.deepEqual(all(), { '': 'NOT_SERVING', 'orders.Orders': 'SERVING', 'users.Users': 'SERVING' });
+  });
+
+  it('reports each run to listeners', async () => {
+    const checks = new DependencyChecks(new HealthServer()).add('a', () => true);
+    const seen: string[] = [];
+    const off = checks.onResult((r) => seen.push(`${r.name}:${r.state}`));
+    await checks.runNow();
+    off();
+    await checks.runNow();
+    assert.deepEqual(seen, ['a:healthy']);
+  });
+});
+
+describe('DependencyChecks: timers', () => {
+  it('runs on its interval after start(), and stop() leaves no timer: the process exits', async () => {
+    const script = fileURLToPath(new URL('../fixtures/checks-exit.js', import.meta.url));
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = (await within(once(child, 'exit'), 5000, 'the process to exit by itself')) as [number];
+    assert.equal(code, 0);
+    assert.match(output, /runs=([3-9]|\d\d+)/);
+    assert.match(output, /stopped/);
+  });
+});
+
+describe('built-in checks', () => {
+  it('grpcCheck: SERVING passes, anything else fails with the reason', async () => {
+    const h = await startHealth({ statuses: { 'pay.Pay': 'NOT_SERVING' } });
+    try {
+      const checks = new DependencyChecks(new HealthServer(), { failureThreshold: 1 })
+        .add('server', grpcCheck(h.address))
+        .add('pay', grpcCheck(h.client, 'pay.Pay'))
+        .add('unknown', grpcCheck(h.client, 'nope.Nope'));
+      await checks.runNow();
+      const r = Object.fromEntries(checks.results().map((x) => [x.name, x.lastError ?? 'ok']));
+      assert.equal(r.server, 'ok');
+      assert.equal(r.pay, 'pay.Pay is NOT_SERVING');
+      assert.match(r.unknown!, /NOT_FOUND/);
+    } finally {
+      h.close();
+    }
+  });
+
+  it('tcpCheck and httpCheck pass against live servers and fail against closed ports', async () => {
+    const tcp = createTcpServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    const http = createHttpServer((request, response) => {
+      response.statusCode = request.url === '/ok' ? 200 : 500;
+      response.end();
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const tcpPort = (tcp.address() as { port: number }).port;
+    const httpPort = (http.address() as { port: number }).port;
+    try {
+      const checks = new DependencyChecks(new HealthServer(), { failureThreshold: 1 })
+        .add('tcp', tcpCheck('127.0.0.1', tcpPort))
+        .add('http', httpCheck(`http://127.0.0.1:${httpPort}/ok`))
+        .add('http-500', httpCheck(`http://127.0.0.1:${httpPort}/broken`));
+      await checks.runNow();
+      tcp.close();
+      http.close();
+      http.closeAllConnections();
+      checks.add('tcp-closed', tcpCheck('127.0.0.1', tcpPort), { timeoutMs: 1000 });
+      await checks.runNow('tcp-closed');
+      const r = Object.fromEntries(checks.results().map((x) => [x.name, x.lastError ?? 'ok']));
+      assert.equal(r.tcp, 'ok');
+      assert.equal(r.http, 'ok');
+      assert.equal(r['http-500'], `GET http://127.0.0.1:${httpPort}/broken answered 500`);
+      assert.match(r['tcp-closed']!, /ECONNREFUSED/);
+    } finally {
+      tcp.close();
+      http.close();
+    }
+  });
+
+  it('eventLoopDelayCheck fails after the loop was blocked', async () => {
+    const fn = eventLoopDelayCheck(100);
+    const checks = new DependencyChecks(new HealthServer(), { failureThreshold: 1 }).add('loop', fn);
+    await checks.runNow();
+    assert.equal(result(checks, 'loop').state, 'healthy');
+    const until = Date.now() + 250;
+    while (Date.now() < until) {
+      /* block the event loop on purpose */
+    }
+    await checks.runNow();
+    assert.match(result(checks, 'loop').lastError ?? '', /event loop blocked for \d+ ms \(limit 100 ms\)/);
+  });
+});
