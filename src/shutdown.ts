@@ -82,7 +82,7 @@ export function gracefulShutdown(server: Server, health: HealthServer, options: 
     return !forced;
   };
 
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
       log(`${signal} again: forcing`);
       force?.();
@@ -91,12 +91,13 @@ export function gracefulShutdown(server: Server, health: HealthServer, options: 
     log(`${signal} received`);
     stopping = run();
   };
-  for (const signal of signals) process.on(signal, onSignal);
+  const handlers = signals.map((signal) => [signal, () => onSignal(signal)] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
 
   return {
     shutdown: () => (stopping ??= run()),
     dispose: () => {
-      for (const signal of signals) process.off(signal, onSignal);
+      for (const [signal, handler] of handlers) process.off(signal, handler);
     },
   };
 }
