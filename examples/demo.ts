@@ -1,11 +1,24 @@
 /**
  * The demo behind `npm run demo`: three backends behind one health-checked
- * grpc-js channel. A steady stream of RPCs runs while backend b1 drains
- * (NOT_SERVING), is away, and comes back; the terminal shows where each RPC went,
- * the health Watch updates arriving, and that no RPC failed.
+ * grpc-js channel. A steady stream of RPCs runs while
+ * - b1 drains (NOT_SERVING) and comes back;
+ * - b2's database goes away: its dependency check fails, and after the threshold
+ *   b2 turns NOT_SERVING; the database returns and so does b2;
+ * - b0 gets a graceful shutdown (what SIGTERM triggers): NOT_SERVING, drain, stop.
+ * The terminal shows where each RPC went, the health updates arriving, and that
+ * no RPC failed.
  */
+import { createServer } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { HealthClient, HealthServer, healthCheckChannelOptions, onBackendHealthChange } from 'grpc-health-kit';
+import {
+  DependencyChecks,
+  gracefulShutdown,
+  HealthClient,
+  HealthServer,
+  healthCheckChannelOptions,
+  onBackendHealthChange,
+  tcpCheck,
+} from 'grpc-health-kit';
 
 const started = Date.now();
 const stamp = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
@@ -40,6 +53,25 @@ async function startBackend(name: string) {
 }
 
 const backends = await Promise.all(['b0', 'b1', 'b2'].map(startBackend));
+
+// b2 needs a database: a TCP port here, checked every 100 ms; 2 failures in a row
+// make b2 NOT_SERVING, 1 success SERVING again.
+let database = createServer((socket) => socket.destroy());
+await new Promise<void>((resolve) => database.listen(0, '127.0.0.1', resolve));
+const databasePort = (database.address() as { port: number }).port;
+const checks = new DependencyChecks(backends[2]!.health).add('database', tcpCheck('127.0.0.1', databasePort), {
+  services: ['demo.Backend'],
+  intervalMs: 100,
+  timeoutMs: 200,
+  failureThreshold: 2,
+});
+await checks.runNow();
+checks.start();
+checks.onResult((result) => {
+  if (result.lastError && result.consecutiveFailures <= 2) {
+    console.log(`${stamp()}  check   b2 database failed ${result.consecutiveFailures}x: ${result.lastError}`);
+  }
+});
 const names = new Map(backends.map((b) => [b.address, b.name]));
 console.log(`${stamp()}  backends ${backends.map((b) => `${b.name}=${b.address}`).join('  ')}`);
 console.log(`${stamp()}  client: round_robin over all three, health-checked on "demo.Backend"`);
@@ -53,8 +85,11 @@ const client = new WhoClient(
 ) as unknown as grpc.Client & { who: (req: Buffer, md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<Buffer>) => void };
 
 // What the balancer learns from each backend's Watch stream.
+const lastState = new Map<string, string>();
 const stopHealthLog = onBackendHealthChange((health) => {
-  if (health.state !== 'CHECKING') console.log(`${stamp()}  health  ${names.get(health.address)} is ${health.state}`);
+  if (health.state === 'CHECKING' || lastState.get(health.address) === health.state) return;
+  lastState.set(health.address, health.state);
+  console.log(`${stamp()}  health  ${names.get(health.address)} is ${health.state}`);
 });
 
 // And a plain Watch from a second client, to see the updates arrive on the wire.
@@ -89,9 +124,9 @@ const workers = Array.from({ length: 8 }, async () => {
   while (running) await callOnce();
 });
 
-async function phase(title: string, act: () => void) {
+async function phase(title: string, act: () => unknown) {
   console.log(`${stamp()}  ---- ${title}`);
-  act();
+  void act();
   for (let i = 0; i < 2; i++) {
     counts = {};
     await pause(400);
@@ -107,13 +142,27 @@ await phase('b1 drains: setStatus("demo.Backend", "NOT_SERVING")', () =>
 await phase('b1 is back: setStatus("demo.Backend", "SERVING")', () =>
   backends[1]!.health.setStatus('demo.Backend', 'SERVING'),
 );
+await phase("b2's database goes away", () => database.close());
+await phase("b2's database is back", async () => {
+  database = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => database.listen(databasePort, '127.0.0.1', resolve));
+});
+const b0Shutdown = gracefulShutdown(backends[0]!.server, backends[0]!.health, {
+  signals: [],
+  drainMs: 300,
+  exit: false,
+  log: (line) => console.log(`${stamp()}  b0      ${line}`),
+});
+await phase('b0 shuts down gracefully (what SIGTERM triggers)', () => b0Shutdown.shutdown());
 
 running = false;
 await Promise.all(workers);
 stopWatch.abort();
 await watching;
 stopHealthLog();
+checks.stop();
 console.log(`${stamp()}  done: ${total} RPCs, ${failed} failed`);
 watcher.close();
 client.close();
+database.close();
 for (const backend of backends) backend.server.forceShutdown();
