@@ -41,3 +41,44 @@ describe('examples', () => {
     assert.ok(!stdout.includes('FAILED'), stdout);
   });
 });
+
+describe('examples/production-server', () => {
+  it('serves gRPC and HTTP health from its dependency checks, and drains on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const { createServer } = await import('node:net');
+    const { HealthClient } = await import('../src/index.js');
+    const grpc = await import('@grpc/grpc-js');
+    const database = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => database.listen(0, '127.0.0.1', resolve));
+    const env = {
+      ...process.env,
+      PORT: '0',
+      HTTP_PORT: '0',
+      DB_HOST: '127.0.0.1',
+      DB_PORT: String((database.address() as { port: number }).port),
+      DRAIN_MS: '200',
+    };
+    const child = spawn(process.execPath, [example('production-server')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let client: InstanceType<typeof HealthClient> | undefined;
+    try {
+      const line = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+      const [, grpcPort, httpPort] = /grpc on (\d+), http on (\d+)/.exec(line)!;
+      client = new HealthClient(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+      // The first check run may still be under way: wait for it on a Watch.
+      for await (const status of client.watch('orders.Orders')) if (status === 'SERVING') break;
+      assert.equal(await client.check(''), 'SERVING');
+      const ready = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
+      assert.equal(ready.status, 200);
+      await ready.text();
+      const started = Date.now();
+      child.kill('SIGTERM');
+      const [code] = await new Promise<[number | null]>((resolve) => child.once('exit', (c) => resolve([c])));
+      assert.equal(code, 0);
+      assert.ok(Date.now() - started < 3000, `exit took ${Date.now() - started} ms`);
+    } finally {
+      client?.close();
+      child.kill('SIGKILL');
+      database.close();
+    }
+  });
+});
