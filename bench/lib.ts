@@ -11,8 +11,8 @@ export class JsonLineProcess {
   private readonly lines: Interface;
   private readonly waiting: ((value: unknown) => void)[] = [];
 
-  constructor(script: string, args: string[]) {
-    this.child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], {
+  constructor(script: string, args: string[], nodeFlags: string[] = []) {
+    this.child = spawn(process.execPath, [...nodeFlags, fileURLToPath(new URL(script, import.meta.url)), ...args], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     this.lines = createInterface({ input: this.child.stdout! });

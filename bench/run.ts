@@ -4,6 +4,9 @@
  * Figures that compare are ratios against a baseline measured in the same run.
  */
 const BENCHMARKS: Record<string, () => Promise<{ run(options: { quick: boolean }): Promise<object> }>> = {
+  throughput: () => import('./throughput.js'),
+  fanout: () => import('./fanout.js'),
+  churn: () => import('./churn.js'),
   balancer: () => import('./balancer.js'),
   startup: () => import('./startup.js'),
 };
