@@ -1,9 +1,12 @@
 /** Shared pieces of the benchmarks: child processes, statistics, result files. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
+
+/** Whether `taskset` (util-linux) can pin processes to cores here. */
+export const HAS_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
 /** A child process that speaks JSON lines on stdin/stdout. */
 export class JsonLineProcess {
@@ -11,8 +14,11 @@ export class JsonLineProcess {
   private readonly lines: Interface;
   private readonly waiting: ((value: unknown) => void)[] = [];
 
-  constructor(script: string, args: string[], nodeFlags: string[] = []) {
-    this.child = spawn(process.execPath, [...nodeFlags, fileURLToPath(new URL(script, import.meta.url)), ...args], {
+  constructor(script: string, args: string[], nodeFlags: string[] = [], cpu?: number) {
+    const command = [process.execPath, ...nodeFlags, fileURLToPath(new URL(script, import.meta.url)), ...args];
+    // Pinned to one core (where taskset exists), so the load generator and the server do not trade places.
+    const pinned = cpu !== undefined && HAS_TASKSET ? ['taskset', '-c', String(cpu), ...command] : command;
+    this.child = spawn(pinned[0]!, pinned.slice(1), {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     this.lines = createInterface({ input: this.child.stdout! });

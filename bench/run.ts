@@ -7,6 +7,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(options: { quick: boolean }
   throughput: () => import('./throughput.js'),
   fanout: () => import('./fanout.js'),
   churn: () => import('./churn.js'),
+  services: () => import('./services.js'),
   balancer: () => import('./balancer.js'),
   startup: () => import('./startup.js'),
 };

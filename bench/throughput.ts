@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HealthService } from '../src/index.js';
-import { JsonLineProcess, printTable, quantile, saveResult } from './lib.js';
+import { HAS_TASKSET, JsonLineProcess, printTable, quantile, saveResult } from './lib.js';
 
 export const IMPLEMENTATIONS = ['ceiling', 'ours', 'grpc-health-check', 'nice-grpc'] as const;
 type Impl = (typeof IMPLEMENTATIONS)[number];
@@ -42,7 +42,8 @@ function h2load(port: number, level: (typeof LEVELS)[number], seconds: number, w
     '-d', body, `--log-file=${log}`,
     `http://127.0.0.1:${port}/grpc.health.v1.Health/Check`,
   ];
-  const run = spawnSync('/usr/bin/time', args, { encoding: 'utf8' });
+  const command = HAS_TASKSET ? ['taskset', '-c', '0', '/usr/bin/time', ...args] : ['/usr/bin/time', ...args];
+  const run = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
   const out = run.stdout;
   const rps = Number(/finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(out)?.[1]);
   const succeeded = Number(/(\d+) succeeded/.exec(out)?.[1]);
@@ -111,10 +112,10 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
 
   const servers = new Map<Impl, { process: JsonLineProcess; port: number }>();
   for (const impl of IMPLEMENTATIONS) {
-    const process = new JsonLineProcess('./fixtures/health-server-process.js', [impl]);
+    const process = new JsonLineProcess('./fixtures/health-server-process.js', [impl], [], 1);
     servers.set(impl, { process, port: (await process.read<{ port: number }>()).port });
   }
-  const rounds = quick ? 1 : 3;
+  const rounds = quick ? 1 : 5;
   const seconds = quick ? 1 : 3;
   const warmup = 1; // h2load takes whole seconds
   const samples = new Map<string, Sample[]>();
