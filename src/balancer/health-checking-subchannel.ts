@@ -67,11 +67,6 @@ export class HealthCheckingSubchannel extends experimental.BaseSubchannelWrapper
     return { address: this.address, service: this.serviceName, state: 'IDLE', healthy: true, detail: 'not connected', since: new Date(0) };
   }
 
-  /** The wrapped subchannel. */
-  getWrappedSubchannel(): experimental.SubchannelInterface {
-    return this.child;
-  }
-
   /** Checks another service name from now on (a config update). */
   setServiceName(serviceName: string): void {
     if (serviceName === this.serviceName) return;

@@ -7,7 +7,7 @@
  * when it runs, so `--help` and bad flags answer at once and a check starts fast.
  */
 import { readFileSync } from 'node:fs';
-import { CliFailure, CONNECTION_FLAGS, UNEXPECTED } from './options.js';
+import { CliFailure, CONNECTION_FLAGS } from './options.js';
 import { EXIT } from './exit-codes.js';
 import { type FlagSpec, type FlagValues, flagHelp, parseFlags, UsageError } from './flags.js';
 
@@ -149,8 +149,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       log(error.message);
       return error.exitCode;
     }
+    // Not ours to classify: report it whole, as an RPC-side failure.
     log(`error: ${(error as Error).stack ?? String(error)}`);
-    return UNEXPECTED;
+    return EXIT.RPC_FAILURE;
   }
 }
 

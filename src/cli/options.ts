@@ -3,7 +3,6 @@
  * their validation with the probe's messages. No heavy imports: `main` loads this
  * before deciding what to run.
  */
-import { EXIT } from './exit-codes.js';
 import { type FlagSpec, type FlagValues, formatDuration, UsageError } from './flags.js';
 
 /** grpc-health-probe's flags, minus ALTS and SPIFFE (not available in Node). */
@@ -109,5 +108,3 @@ export class CliFailure extends Error {
   }
 }
 
-/** Exit code of an unexpected error. */
-export const UNEXPECTED = EXIT.RPC_FAILURE;
