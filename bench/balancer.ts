@@ -98,7 +98,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
   const { ports } = await backends.read<{ ports: number[] }>();
   const target = `ipv4:${ports.map((port) => `127.0.0.1:${port}`).join(',')}`;
   try {
-    const flips = quick ? 10 : 50;
+    const flips = quick ? 5 : 50;
     const drain = await failover(target, backends, flips);
 
     const rounds = quick ? 2 : 10;
@@ -138,7 +138,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
       },
       overhead: { plainRps: plain, checkedRps: checked, ratio },
     };
-    console.log(`results: ${saveResult('balancer', result)}`);
+    console.log(`results: ${saveResult(quick ? 'balancer.quick' : 'balancer', result)}`);
     return result;
   } finally {
     backends.stop();

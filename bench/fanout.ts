@@ -52,10 +52,10 @@ async function measure(impl: (typeof IMPLS)[number], watchers: number, flips: nu
   }
 }
 
-/** Runs the benchmark; `quick` uses 2,000 watchers and 4 flips. */
+/** Runs the benchmark; `quick` uses 1,000 watchers and 3 flips. */
 export async function run({ quick }: { quick: boolean }): Promise<object> {
-  const watchers = quick ? 2000 : 10_000;
-  const flips = quick ? 4 : 20;
+  const watchers = quick ? 1000 : 10_000;
+  const flips = quick ? 3 : 20;
   const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
   for (const impl of IMPLS) results[impl] = await measure(impl, watchers, flips);
   const ceiling = results.ceiling!;
@@ -74,6 +74,6 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
   }
   printTable(rows);
   const result = { watchers, flips, results };
-  console.log(`results: ${saveResult('fanout', result)}`);
+  console.log(`results: ${saveResult(quick ? 'fanout.quick' : 'fanout', result)}`);
   return result;
 }

@@ -27,7 +27,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
   const { ports } = await server.read<{ ports: number[] }>();
   const addr = `127.0.0.1:${ports[0]}`;
   try {
-    const runs = quick ? 7 : 31;
+    const runs = quick ? 5 : 31;
     // Interleave the three so drift hits each alike.
     const node: number[] = [];
     const bundled: number[] = [];
@@ -46,7 +46,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
       ['grpc-health check (unbundled)', `${median.unbundled.toFixed(1)} ms`, (median.unbundled / base).toFixed(2)],
     ]);
     const result = { runs, medianMs: median, ratio: { bundled: median.bundled / base, unbundled: median.unbundled / base }, samplesMs: { node, bundled, unbundled } };
-    console.log(`results: ${saveResult('startup', result)}`);
+    console.log(`results: ${saveResult(quick ? 'startup.quick' : 'startup', result)}`);
     return result;
   } finally {
     server.stop();
