@@ -5,12 +5,15 @@
  *   how many RPCs failed across all the drains (must be 0);
  * - overhead: RPC/s of a health-checked round_robin channel against a plain
  *   round_robin channel, alternating in the same run, as a ratio.
- * Backends run in their own process; this process is the load generator.
+ * Backends run in their own process (pinned to core 1 where taskset exists); the
+ * failover load runs here, the throughput load in a process pinned to core 0.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { healthCheckChannelOptions } from '../src/index.js';
 import { who, WhoClient } from '../test/backends.js';
-import { JsonLineProcess, pause, printTable, quantile, saveResult } from './lib.js';
+import { HAS_TASKSET, JsonLineProcess, pause, printTable, quantile, saveResult } from './lib.js';
 
 interface Stats {
   served: number[];
@@ -72,29 +75,21 @@ async function failover(target: string, backends: JsonLineProcess, flips: number
   return { times, ok: load.counters.ok, failed: load.counters.failed, errors: Object.fromEntries(load.counters.errors) };
 }
 
-async function throughput(target: string, checked: boolean, ms: number, inFlight: number): Promise<number> {
-  const options = checked
-    ? healthCheckChannelOptions('')
-    : { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) };
-  const client = new WhoClient(target, grpc.credentials.createInsecure(), { ...options, 'grpc.use_local_subchannel_pool': 1 });
-  try {
-    for (let i = 0; i < 50; i++) await who(client); // warm up: connections and JIT
-    const load = closedLoop(client, inFlight);
-    const started = performance.now();
-    await pause(ms);
-    const ok = load.counters.ok;
-    const elapsed = performance.now() - started;
-    await load.stop();
-    if (load.counters.failed > 0) throw new Error(`${load.counters.failed} RPCs failed in the throughput run`);
-    return (ok * 1000) / elapsed;
-  } finally {
-    client.close();
-  }
+/** RPC/s of one channel, from a load generator process pinned to core 0 (backends are on core 1). */
+function throughput(target: string, checked: boolean, ms: number, inFlight: number): number {
+  const script = fileURLToPath(new URL('./fixtures/who-load-process.js', import.meta.url));
+  const args = [script, target, checked ? 'checked' : 'plain', String(inFlight), String(ms)];
+  const command = HAS_TASKSET ? ['taskset', '-c', '0', process.execPath, ...args] : [process.execPath, ...args];
+  const run = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`load generator failed: ${run.stderr}`);
+  const { rps, failed } = JSON.parse(run.stdout) as { rps: number; failed: number };
+  if (failed > 0) throw new Error(`${failed} RPCs failed in the throughput run`);
+  return rps;
 }
 
 /** Runs the benchmark; `quick` keeps it short. */
 export async function run({ quick }: { quick: boolean }): Promise<object> {
-  const backends = new JsonLineProcess('./fixtures/backends-process.js', ['3']);
+  const backends = new JsonLineProcess('./fixtures/backends-process.js', ['3'], [], 1);
   const { ports } = await backends.read<{ ports: number[] }>();
   const target = `ipv4:${ports.map((port) => `127.0.0.1:${port}`).join(',')}`;
   try {
@@ -108,7 +103,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
     for (let round = 0; round < rounds; round++) {
       // Alternate which goes first, so drift favours neither.
       const order = round % 2 === 0 ? [false, true] : [true, false];
-      for (const isChecked of order) (isChecked ? checked : plain).push(await throughput(target, isChecked, runMs, 64));
+      for (const isChecked of order) (isChecked ? checked : plain).push(throughput(target, isChecked, runMs, 64));
     }
     const plainRps = quantile(plain, 0.5);
     const checkedRps = quantile(checked, 0.5);
