@@ -68,7 +68,7 @@ function rpcError(code: GrpcStatus, details: string): Partial<ServiceError> {
   return { code, details, message: details };
 }
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 0) {
     throw new HealthArgumentError(`${name} must be a non-negative integer, got ${String(value)}`);
@@ -104,9 +104,9 @@ export class HealthServer {
   private readonly maxServiceNameLength: number;
 
   constructor(options: HealthServerOptions = {}) {
-    this.maxListedServices = positiveInteger('maxListedServices', options.maxListedServices, DEFAULT_MAX_LISTED_SERVICES);
-    this.maxUnknownWatchers = positiveInteger('maxUnknownWatchers', options.maxUnknownWatchers, DEFAULT_MAX_UNKNOWN_WATCHERS);
-    this.maxServiceNameLength = positiveInteger(
+    this.maxListedServices = nonNegativeInteger('maxListedServices', options.maxListedServices, DEFAULT_MAX_LISTED_SERVICES);
+    this.maxUnknownWatchers = nonNegativeInteger('maxUnknownWatchers', options.maxUnknownWatchers, DEFAULT_MAX_UNKNOWN_WATCHERS);
+    this.maxServiceNameLength = nonNegativeInteger(
       'maxServiceNameLength',
       options.maxServiceNameLength,
       DEFAULT_MAX_SERVICE_NAME_LENGTH,

@@ -5,6 +5,7 @@ import {
   DEFAULT_TIMEOUT_MS,
   HealthArgumentError,
   HealthClient,
+  type HealthClientOptions,
   HealthRpcError,
   HealthService,
   type HealthServiceHandlers,
@@ -25,15 +26,40 @@ function silentHandlers(overrides: Partial<HealthServiceHandlers> = {}): HealthS
   return { check: () => {}, list: () => {}, watch: () => {}, ...overrides };
 }
 
+/**
+ * Runs `body` with a client of a fresh server that serves `handlers` (no health
+ * service when `undefined`), then closes both.
+ */
+async function withServer(
+  handlers: HealthServiceHandlers | undefined,
+  body: (client: HealthClient) => Promise<void>,
+  options: HealthClientOptions = {},
+): Promise<void> {
+  const running = await startServer((server) => {
+    if (handlers) server.addService(HealthService, handlers);
+  });
+  const client = new HealthClient(running.address, insecure(), options);
+  try {
+    await body(client);
+  } finally {
+    client.close();
+    running.stop();
+  }
+}
+
 describe('HealthClient: deadlines and cancellation', () => {
-  it('defaults to a 1 s deadline', () => {
+  it('defaults to a 1 s deadline when given none', async () => {
     assert.equal(DEFAULT_TIMEOUT_MS, 1000);
+    await withServer(silentHandlers(), async (client) => {
+      const started = Date.now();
+      assert.equal((await failure(client.check(''))).code, grpc.status.DEADLINE_EXCEEDED);
+      const took = Date.now() - started;
+      assert.ok(took >= 950 && took < 3000, `took ${took} ms`);
+    });
   });
 
   it('always sets a deadline: a silent server gives DEADLINE_EXCEEDED', async () => {
-    const running = await startServer((server) => server.addService(HealthService, silentHandlers()));
-    const client = new HealthClient(running.address, insecure(), { timeoutMs: 150 });
-    try {
+    await withServer(silentHandlers(), async (client) => {
       const started = Date.now();
       const error = await failure(client.check('a'));
       assert.equal(error.code, grpc.status.DEADLINE_EXCEEDED);
@@ -45,25 +71,17 @@ describe('HealthClient: deadlines and cancellation', () => {
         (await failure(client.check('', { deadline: new Date(Date.now() + 100) }))).code,
         grpc.status.DEADLINE_EXCEEDED,
       );
-    } finally {
-      client.close();
-      running.stop();
-    }
+    }, { timeoutMs: 150 });
   });
 
   it('cancels a pending call when the signal aborts', async () => {
-    const running = await startServer((server) => server.addService(HealthService, silentHandlers()));
-    const client = new HealthClient(running.address, insecure(), { timeoutMs: 5000 });
-    try {
+    await withServer(silentHandlers(), async (client) => {
       const controller = new AbortController();
       const pending = client.check('', { signal: controller.signal });
       controller.abort();
       assert.equal((await failure(pending)).code, grpc.status.CANCELLED);
       assert.equal((await failure(client.check('', { signal: controller.signal }))).code, grpc.status.CANCELLED);
-    } finally {
-      client.close();
-      running.stop();
-    }
+    }, { timeoutMs: 5000 });
   });
 
   it('rejects a nonsensical deadline with a typed error', () => {
@@ -93,18 +111,13 @@ describe('HealthClient: deadlines and cancellation', () => {
 
 describe('HealthClient: a server without a health service', () => {
   it('rejects Check, List and Watch with UNIMPLEMENTED', async () => {
-    const running = await startServer(() => {});
-    const client = new HealthClient(running.address, insecure());
-    try {
+    await withServer(undefined, async (client) => {
       assert.equal((await failure(client.check(''))).code, grpc.status.UNIMPLEMENTED);
       assert.equal((await failure(client.list())).code, grpc.status.UNIMPLEMENTED);
       const error = await failure(next(client.watch('')));
       assert.equal(error.code, grpc.status.UNIMPLEMENTED);
       assert.equal(error.method, 'Watch');
-    } finally {
-      client.close();
-      running.stop();
-    }
+    });
   });
 });
 
@@ -128,26 +141,17 @@ describe('HealthClient: watch', () => {
   });
 
   it('ends when the server ends the stream with OK', async () => {
-    const running = await startServer((server) =>
-      server.addService(
-        HealthService,
-        silentHandlers({
-        watch: (call) => {
-          call.write({ status: 1 });
-          call.end();
-        },
-        }),
-      ),
-    );
-    const client = new HealthClient(running.address, insecure());
-    try {
+    const endsAfterOne = silentHandlers({
+      watch: (call) => {
+        call.write({ status: 1 });
+        call.end();
+      },
+    });
+    await withServer(endsAfterOne, async (client) => {
       const seen: string[] = [];
       for await (const status of client.watch('x')) seen.push(status);
       assert.deepEqual(seen, ['SERVING']);
-    } finally {
-      client.close();
-      running.stop();
-    }
+    });
   });
 
   it('throws when the server goes away mid-stream (grpc-js reports CANCELLED or UNAVAILABLE)', async () => {
@@ -164,21 +168,10 @@ describe('HealthClient: watch', () => {
   });
 
   it('reads a status number it does not know as UNKNOWN', async () => {
-    const running = await startServer((server) =>
-      server.addService(
-        HealthService,
-        silentHandlers({
-        check: (_call, callback) => callback(null, { status: 42 as never }),
-        }),
-      ),
-    );
-    const client = new HealthClient(running.address, insecure());
-    try {
+    const answers42 = silentHandlers({ check: (_call, callback) => callback(null, { status: 42 as never }) });
+    await withServer(answers42, async (client) => {
       assert.equal(await client.check(''), 'UNKNOWN');
-    } finally {
-      client.close();
-      running.stop();
-    }
+    });
   });
 });
 
@@ -199,26 +192,17 @@ describe('HealthClient: over an existing channel', () => {
 
   it('sends metadata', async () => {
     let seen: grpc.MetadataValue[] = [];
-    const running = await startServer((server) =>
-      server.addService(
-        HealthService,
-        silentHandlers({
-        check: (call, callback) => {
-          seen = call.metadata.get('x-probe');
-          callback(null, { status: 1 });
-        },
-        }),
-      ),
-    );
-    const client = new HealthClient(running.address, insecure());
-    try {
+    const recordsMetadata = silentHandlers({
+      check: (call, callback) => {
+        seen = call.metadata.get('x-probe');
+        callback(null, { status: 1 });
+      },
+    });
+    await withServer(recordsMetadata, async (client) => {
       const metadata = new grpc.Metadata();
       metadata.set('x-probe', 'yes');
       assert.equal(await client.check('', { metadata }), 'SERVING');
       assert.deepEqual(seen, ['yes']);
-    } finally {
-      client.close();
-      running.stop();
-    }
+    });
   });
 });
