@@ -13,28 +13,14 @@
  * `backoff` to grpc-go's values.
  */
 import { experimental } from '@grpc/grpc-js';
-import type { BackoffOptions } from '../client/watch-loop.js';
+import { type BackoffOptions, checkBackoff } from '../client/backoff.js';
 
 /** The policy's name in service configs. */
 export const HEALTH_CHECK_POLICY_NAME = 'health_check';
 
-const BACKOFF_KEYS = ['initialMs', 'multiplier', 'jitter', 'maxMs'] as const;
-
+/** Zero, negative, NaN and Infinity are refused here rather than read as "default". */
 function parseBackoff(raw: unknown): BackoffOptions | undefined {
-  if (raw === undefined) return undefined;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new Error('health_check: backoff must be an object');
-  }
-  const backoff: BackoffOptions = {};
-  for (const key of BACKOFF_KEYS) {
-    const value = (raw as Record<string, unknown>)[key];
-    if (value === undefined) continue;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new Error(`health_check: backoff.${key} must be a non-negative number`);
-    }
-    backoff[key] = value;
-  }
-  return backoff;
+  return raw === undefined ? undefined : checkBackoff(raw, 'health_check: backoff');
 }
 
 /** The parsed `health_check` policy config. */

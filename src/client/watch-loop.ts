@@ -11,7 +11,6 @@
  *   jitter, 120 s cap by default).
  */
 import {
-  experimental,
   Metadata,
   type ServiceError,
   status as GrpcStatus,
@@ -20,18 +19,9 @@ import {
 import type { HealthClient as GeneratedHealthClient } from '../generated/grpc/health/v1/health.js';
 import { HealthRpcError } from '../errors.js';
 import { type ServingStatus, statusFromWire } from '../status.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
 
-/** Backoff between attempts that received no message. Defaults are grpc-go's and grpc-js's. */
-export interface BackoffOptions {
-  /** First delay, ms. Default 1000. */
-  initialMs?: number;
-  /** Growth per attempt. Default 1.6. */
-  multiplier?: number;
-  /** Random spread, as a fraction of the delay (0.2 = ±20 %). Default 0.2. */
-  jitter?: number;
-  /** Largest delay, ms. Default 120000. */
-  maxMs?: number;
-}
+export type { BackoffOptions } from './backoff.js';
 
 /** What the loop reports. */
 export type HealthWatchEvent =
@@ -58,7 +48,7 @@ function abandon(call: { cancel(): void; on(event: 'metadata', listener: () => v
 export interface HealthWatchLoopOptions {
   /** Metadata sent with each Watch. */
   metadata?: Metadata;
-  /** Backoff between attempts that received no message. */
+  /** Backoff between attempts that received no message; checked when the loop is made. */
   backoff?: BackoffOptions;
 }
 
@@ -68,12 +58,14 @@ export interface HealthWatchLoopOptions {
  * offers the same as an async iterable.
  */
 export class HealthWatchLoop {
-  private readonly backoff: experimental.BackoffTimeout;
+  private readonly backoff: Backoff;
+  private retryTimer: NodeJS.Timeout | undefined;
   private call: ReturnType<GeneratedHealthClient['watch']> | undefined;
   private stopped = true;
   // Bumped by stop(): a retry scheduled before it belongs to an older run and is dropped.
   private generation = 0;
 
+  /** @throws {@link HealthArgumentError} for backoff settings that are not finite numbers in range. */
   constructor(
     private readonly client: GeneratedHealthClient,
     /** The service watched. */
@@ -81,14 +73,7 @@ export class HealthWatchLoop {
     private readonly onEvent: (event: HealthWatchEvent) => void,
     private readonly options: HealthWatchLoopOptions = {},
   ) {
-    const backoff = options.backoff ?? {};
-    this.backoff = new experimental.BackoffTimeout(() => this.attempt(this.generation), {
-      initialDelay: backoff.initialMs,
-      multiplier: backoff.multiplier,
-      // BackoffTimeout reads 0 as "default"; a tiny jitter is as good as none.
-      jitter: backoff.jitter === 0 ? Number.MIN_VALUE : backoff.jitter,
-      maxDelay: backoff.maxMs,
-    });
+    this.backoff = new Backoff(options.backoff);
   }
 
   /** Opens the first Watch. Calling it while running does nothing. */
@@ -104,7 +89,8 @@ export class HealthWatchLoop {
     if (this.stopped) return;
     this.stopped = true;
     this.generation += 1;
-    this.backoff.stop();
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     const call = this.call;
     this.call = undefined;
     if (call) abandon(call);
@@ -146,8 +132,11 @@ export class HealthWatchLoop {
         // grpc-go: an attempt that got a message is retried at once.
         process.nextTick(() => this.attempt(generation));
       } else {
-        this.backoff.runOnce();
-        retryInMs = Math.max(0, this.backoff.getEndTime().getTime() - Date.now());
+        retryInMs = this.backoff.next();
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          this.attempt(generation);
+        }, retryInMs);
       }
       this.onEvent({ type: 'failure', error, retryInMs });
     });

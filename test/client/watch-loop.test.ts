@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { EventEmitter } from 'node:events';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import type { HealthClient as GeneratedHealthClient } from '../../src/generated/grpc/health/v1/health.js';
 import {
+  type BackoffOptions,
+  HealthArgumentError,
   HealthClient,
   type HealthServiceHandlers,
   HealthService,
@@ -33,67 +37,152 @@ function collect(client: HealthClient, service: string, options: ConstructorPara
   return { loop, events };
 }
 
-describe('HealthWatchLoop: the client rules', () => {
-  it('backs off exponentially while attempts get no message', async () => {
-    const server = await scriptedServer((call) =>
-      call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'not yet' }),
-    );
-    const client = new HealthClient(server.address, insecure());
-    const { loop, events } = collect(client, 's', { backoff: { initialMs: 40, multiplier: 2, jitter: 0, maxMs: 1000 } });
-    try {
+/** A Watch call the test ends by hand. */
+class FakeCall extends EventEmitter {
+  cancelled = false;
+  cancel(): void {
+    this.cancelled = true;
+  }
+  /** The server sends a status message. */
+  message(status = 1): void {
+    this.emit('data', { status });
+  }
+  /** The stream ends with `code`. */
+  end(code = grpc.status.UNAVAILABLE): void {
+    this.emit('status', { code, details: 'scripted', metadata: new grpc.Metadata() });
+  }
+}
+
+/**
+ * A HealthWatchLoop over a fake client, with setTimeout faked: attempts open only
+ * when the test advances the clock, so delays are checked to the millisecond.
+ */
+function fakeLoop(backoff?: BackoffOptions) {
+  const calls: FakeCall[] = [];
+  const client = {
+    watch: () => {
+      const call = new FakeCall();
+      calls.push(call);
+      return call;
+    },
+  } as unknown as GeneratedHealthClient;
+  const events: HealthWatchEvent[] = [];
+  const loop = new HealthWatchLoop(client, 's', (event) => events.push(event), { backoff });
+  const retries = () => events.flatMap((e) => (e.type === 'failure' ? [e.retryInMs] : []));
+  /** Ends the newest attempt bare and checks the next one opens after exactly the reported delay. */
+  const failBare = (): number => {
+    const before = calls.length;
+    calls.at(-1)!.end();
+    const delay = retries().at(-1)!;
+    if (delay > 0) {
+      mock.timers.tick(delay - 1);
+      assert.equal(calls.length, before, `no attempt 1 ms before the ${delay} ms delay`);
+      mock.timers.tick(1);
+    }
+    assert.equal(calls.length, before + 1, `an attempt after ${delay} ms`);
+    return delay;
+  };
+  return { loop, calls, events, retries, failBare };
+}
+
+const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve));
+
+describe('HealthWatchLoop: backoff (fake timers)', () => {
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout'] }));
+  afterEach(() => mock.reset());
+
+  it('waits 1 s, x1.6, up to 120 s with the defaults (jitter at its midpoint)', () => {
+    mock.method(Math, 'random', () => 0.5);
+    const { loop, failBare } = fakeLoop();
+    loop.start();
+    const delays = Array.from({ length: 14 }, failBare);
+    loop.stop();
+    assert.deepEqual(delays, [1000, 1600, 2560, 4096, 6554, 10486, 16777, 26844, 42950, 68719, 109951, 120000, 120000, 120000]);
+  });
+
+  it('spreads each delay by ±20 % by default, the cap included', () => {
+    for (const [random, factor] of [
+      [0, 0.8],
+      [0.75, 1.1],
+      [1 - 1e-12, 1.2],
+    ] as const) {
+      mock.method(Math, 'random', () => random);
+      const { loop, failBare } = fakeLoop();
       loop.start();
-      await until(() => server.times.length >= 5, 5000, 'five attempts');
+      const delays = Array.from({ length: 13 }, failBare);
       loop.stop();
-      const gaps = server.times.slice(1).map((t, i) => t - server.times[i]!);
-      // 40, 80, 160, 320 ms (timers may fire late, never early; allow scheduling slack)
-      [40, 80, 160, 320].forEach((expected, i) => {
-        assert.ok(gaps[i]! >= expected - 5 && gaps[i]! < expected + 120, `gap ${i} was ${gaps[i]} ms, expected ~${expected}`);
-      });
-      const failures = events.filter((e) => e.type === 'failure');
-      assert.ok(failures.length >= 4);
       assert.deepEqual(
-        failures.slice(0, 4).map((e) => (e.type === 'failure' ? Math.round(e.retryInMs / 10) * 10 : -1)),
-        [40, 80, 160, 320],
+        [delays[0], delays[1], delays[2], delays[12]],
+        [1000, 1600, 2560, 120000].map((ms) => Math.round(ms * factor)),
+        `Math.random() = ${random}`,
       );
-      assert.equal(failures[0]!.type === 'failure' && failures[0]!.error.code, grpc.status.UNAVAILABLE);
-    } finally {
-      loop.stop();
-      client.close();
-      server.stop();
     }
   });
 
-  it('retries at once after an attempt that got a message, and the backoff restarts', async () => {
-    // Attempts 0 and 1 send SERVING then fail; 2 and 3 fail bare; 4 stays open.
-    const server = await scriptedServer((call, attempt) => {
-      if (attempt <= 1) {
-        call.write({ status: 1 });
-        setTimeout(() => call.emit('error', { code: grpc.status.INTERNAL, details: 'boom' }), 10);
-      } else if (attempt <= 3) {
-        call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'bare' });
-      } else {
-        call.write({ status: 2 });
-      }
-    });
-    const client = new HealthClient(server.address, insecure());
-    const { loop, events } = collect(client, 's', { backoff: { initialMs: 100, multiplier: 2, jitter: 0 } });
-    try {
-      loop.start();
-      await until(() => events.some((e) => e.type === 'status' && e.status === 'NOT_SERVING'), 5000, 'attempt 5');
-      const gaps = server.times.slice(1).map((t, i) => t - server.times[i]!);
-      assert.ok(gaps[0]! < 90, `after a message: retried after ${gaps[0]} ms`); // 10 ms stream + immediate
-      assert.ok(gaps[1]! < 90, `after a message: retried after ${gaps[1]} ms`);
-      assert.ok(gaps[2]! >= 95 && gaps[2]! < 195, `first bare failure: ${gaps[2]} ms`);
-      assert.ok(gaps[3]! >= 195 && gaps[3]! < 300, `second bare failure: ${gaps[3]} ms`);
-      const failures = events.filter((e) => e.type === 'failure');
-      assert.deepEqual(failures.map((e) => (e.type === 'failure' && e.retryInMs > 0 ? 'backoff' : 'now')), ['now', 'now', 'backoff', 'backoff']);
-    } finally {
-      loop.stop();
-      client.close();
-      server.stop();
-    }
+  it('multiplies by 1.6 when no multiplier is given', () => {
+    const { loop, failBare } = fakeLoop({ initialMs: 100, jitter: 0 });
+    loop.start();
+    const delays = Array.from({ length: 3 }, failBare);
+    loop.stop();
+    assert.deepEqual(delays, [100, 160, 256]);
   });
 
+  it('starts again from the initial delay after an attempt that got a message', async () => {
+    const { loop, calls, events, failBare } = fakeLoop({ initialMs: 100, multiplier: 2, jitter: 0 });
+    loop.start();
+    assert.equal(failBare(), 100); // bare
+    assert.equal(failBare(), 200); // bare
+    calls.at(-1)!.message(); // message, then failure: retried at once
+    calls.at(-1)!.end(grpc.status.INTERNAL);
+    await nextTick();
+    assert.equal(calls.length, 4);
+    assert.equal(failBare(), 100); // bare: the initial delay again
+    loop.stop();
+    assert.deepEqual(
+      events.map((e) => (e.type === 'failure' ? e.retryInMs : e.type)),
+      [100, 200, 'status', 0, 100],
+    );
+  });
+
+  it('stop() drops a pending retry', () => {
+    const { loop, calls } = fakeLoop({ initialMs: 100 });
+    loop.start();
+    calls[0]!.end();
+    loop.stop();
+    mock.timers.tick(10_000);
+    assert.equal(calls.length, 1);
+    assert.equal(loop.running, false);
+  });
+
+  it('refuses zero, negative, NaN and Infinity settings with HealthArgumentError', () => {
+    const bad: BackoffOptions[] = [
+      { initialMs: 0 },
+      { initialMs: -1 },
+      { initialMs: Number.NaN },
+      { initialMs: Number.POSITIVE_INFINITY },
+      { multiplier: 0 },
+      { multiplier: 0.5 },
+      { multiplier: Number.NaN },
+      { multiplier: Number.POSITIVE_INFINITY },
+      { jitter: -0.1 },
+      { jitter: 1.5 },
+      { jitter: Number.NaN },
+      { maxMs: 0 },
+      { maxMs: -5 },
+      { maxMs: Number.POSITIVE_INFINITY },
+      { maxMs: 2 ** 31 },
+      { initialMs: '10' as unknown as number },
+    ];
+    for (const backoff of bad) {
+      assert.throws(() => fakeLoop(backoff), HealthArgumentError, JSON.stringify(backoff));
+    }
+    assert.throws(() => fakeLoop(null as unknown as BackoffOptions), /backoff must be an object/);
+    assert.throws(() => fakeLoop({ initialMs: 0 }), /backoff\.initialMs must be .*got 0/);
+    fakeLoop({ jitter: 0, multiplier: 1 }); // no spread and a constant delay are fine
+  });
+});
+
+describe('HealthWatchLoop: the client rules', () => {
   it('treats a stream the server ends with OK as a failure and retries', async () => {
     const server = await scriptedServer((call, attempt) => {
       call.write({ status: 1 });

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { HealthArgumentError, HealthCheckLoadBalancingConfig } from '../../src/index.js';
+
+const parse = (backoff: unknown) => HealthCheckLoadBalancingConfig.createFromJson({ serviceName: 's', backoff });
+
+describe('HealthCheckLoadBalancingConfig: backoff', () => {
+  it('keeps the settings given and leaves the rest to the defaults', () => {
+    assert.equal(HealthCheckLoadBalancingConfig.createFromJson({}).backoff, undefined);
+    assert.deepEqual(parse({ initialMs: 250, multiplier: 2, jitter: 0, maxMs: 5000 }).backoff, {
+      initialMs: 250,
+      multiplier: 2,
+      jitter: 0,
+      maxMs: 5000,
+    });
+    assert.deepEqual(parse({ jitter: 0 }).toJsonObject(), {
+      health_check: { serviceName: 's', childPolicy: [{ round_robin: {} }], backoff: { jitter: 0 } },
+    });
+  });
+
+  it('refuses zero, negative, NaN and Infinity instead of reading them as the default', () => {
+    for (const [backoff, field] of [
+      [{ initialMs: 0 }, 'initialMs'],
+      [{ initialMs: -100 }, 'initialMs'],
+      [{ initialMs: Number.NaN }, 'initialMs'],
+      [{ initialMs: Number.POSITIVE_INFINITY }, 'initialMs'],
+      [{ multiplier: 0 }, 'multiplier'],
+      [{ multiplier: -1.6 }, 'multiplier'],
+      [{ multiplier: 0.9 }, 'multiplier'],
+      [{ multiplier: Number.NaN }, 'multiplier'],
+      [{ jitter: -0.2 }, 'jitter'],
+      [{ jitter: 2 }, 'jitter'],
+      [{ jitter: Number.POSITIVE_INFINITY }, 'jitter'],
+      [{ maxMs: 0 }, 'maxMs'],
+      [{ maxMs: Number.NEGATIVE_INFINITY }, 'maxMs'],
+      [{ maxMs: '120000' }, 'maxMs'],
+    ] as const) {
+      assert.throws(
+        () => parse(backoff),
+        (error: unknown) =>
+          error instanceof HealthArgumentError && error.message.startsWith(`health_check: backoff.${field} must be`),
+        JSON.stringify(backoff),
+      );
+    }
+  });
+
+  it('refuses a backoff that is not an object', () => {
+    for (const backoff of [null, 5, 'fast', [1000]]) {
+      assert.throws(() => parse(backoff), HealthArgumentError, String(backoff));
+    }
+  });
+});
