@@ -48,6 +48,7 @@ export {
 export { HealthCheckingSubchannel } from './balancer/health-checking-subchannel.js';
 export { type BackendHealth, type BackendHealthState } from './balancer/backend-check.js';
 export { healthCheckServiceConfig, healthCheckChannelOptions } from './balancer/service-config.js';
+export { HEALTH_CHECK_KEEPALIVE, type HealthCheckChannelOptions } from './balancer/service-config.js';
 export {
   DependencyChecks,
   type CheckFunction,

@@ -82,20 +82,51 @@ export function healthCheckServiceConfig(config: string | object): Json {
 }
 
 /**
+ * HTTP/2 keepalive that {@link healthCheckChannelOptions} sets. A frozen backend
+ * (SIGSTOP, a stuck VM) keeps its last SERVING, since its Watch stream just goes
+ * quiet; only an unanswered ping shows it. With these values its connection is
+ * dropped, and the backend leaves the pick set, at most `time + timeout` (40 s)
+ * after it freezes. The Watch stream keeps a call open on every connection, so
+ * pings run without `grpc.keepalive_permit_without_calls`.
+ *
+ * grpc-js servers accept pings at any rate. grpc-go, grpc-java and C-core servers
+ * by default refuse pings more often than every 5 minutes on a connection that
+ * sends them no data (an idle backend): after a few they answer GOAWAY
+ * ENHANCE_YOUR_CALM `too_many_pings`, and grpc-js reconnects and doubles its ping
+ * interval on that connection until it is accepted. Allow 30 s on such servers
+ * (grpc-go `keepalive.EnforcementPolicy{MinTime: 30 * time.Second}`, grpc-java
+ * `permitKeepAliveTime(30, SECONDS)`, C-core
+ * `grpc.http2.min_ping_interval_without_data_ms`), or override these options.
+ */
+export const HEALTH_CHECK_KEEPALIVE = Object.freeze({
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+});
+
+/** What {@link healthCheckChannelOptions} returns. */
+export interface HealthCheckChannelOptions {
+  'grpc.service_config': string;
+  'grpc.keepalive_time_ms': number;
+  'grpc.keepalive_timeout_ms': number;
+}
+
+/**
  * Channel options that turn on client-side health checking: pass them to a grpc-js
  * client or channel. `config` is a service config as {@link healthCheckServiceConfig}
- * takes it, or just the service name to check with round_robin.
+ * takes it, or just the service name to check with round_robin. They include
+ * {@link HEALTH_CHECK_KEEPALIVE}, so that a frozen backend leaves the pick set
+ * within 40 s; spread your own keepalive options after them to change it.
  *
  * ```ts
  * const client = new EchoClient('dns:///echo:50051', credentials.createInsecure(),
  *   healthCheckChannelOptions('echo.Echo'));
  * ```
  */
-export function healthCheckChannelOptions(config: string | object): { 'grpc.service_config': string } {
+export function healthCheckChannelOptions(config: string | object): HealthCheckChannelOptions {
   registerHealthCheckLoadBalancer();
   const serviceConfig =
     typeof config === 'string' && !config.trimStart().startsWith('{')
       ? { loadBalancingConfig: [{ round_robin: {} }], healthCheckConfig: { serviceName: config } }
       : config;
-  return { 'grpc.service_config': JSON.stringify(healthCheckServiceConfig(serviceConfig)) };
+  return { 'grpc.service_config': JSON.stringify(healthCheckServiceConfig(serviceConfig)), ...HEALTH_CHECK_KEEPALIVE };
 }
