@@ -9,9 +9,10 @@
  * failover load runs here, the throughput load in a process pinned to core 0.
  */
 import { spawnSync } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import { healthCheckChannelOptions } from '../src/index.js';
+import { healthCheckChannelOptions, onBackendHealthChange } from '../src/index.js';
 import { who, WhoClient } from '../test/backends.js';
 import { HAS_TASKSET, JsonLineProcess, pause, printTable, quantile, saveResult } from './lib.js';
 
@@ -19,6 +20,8 @@ interface Stats {
   served: number[];
   lastServedAt: number[];
   cpuMs: number;
+  /** Longest event-loop delay since the last `set`, ms. */
+  loopMaxMs: number;
 }
 
 /** Keeps `inFlight` RPCs running on `client` until stopped. */
@@ -46,20 +49,49 @@ function closedLoop(client: WhoClient, inFlight: number) {
   };
 }
 
-async function failover(target: string, backends: JsonLineProcess, flips: number) {
+/** Wall clock with sub-ms precision, comparable across processes (as the backends report it). */
+const now = () => performance.timeOrigin + performance.now();
+
+interface Flip {
+  /** setStatus(NOT_SERVING) -> the last RPC that backend served. */
+  failoverMs: number;
+  /** setStatus -> this process's balancer saw NOT_SERVING (Watch message delivered and handled). */
+  noticeMs: number;
+  /** Longest event-loop delay in this process during the flip (the load generator shares it). */
+  clientLoopMaxMs: number;
+  /** Longest event-loop delay in the backends' process during the flip. */
+  backendLoopMaxMs: number;
+}
+
+async function failover(target: string, backends: JsonLineProcess, flipAddress: string, flips: number, warmup: number) {
   const client = new WhoClient(target, grpc.credentials.createInsecure(), {
     ...healthCheckChannelOptions(''),
     'grpc.use_local_subchannel_pool': 1,
   });
   const load = closedLoop(client, 16);
-  const times: number[] = [];
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  let noticedAt = 0;
+  const unsubscribe = onBackendHealthChange((health) => {
+    if (health.address === flipAddress && health.state === 'NOT_SERVING') noticedAt = now();
+  });
+  const results: Flip[] = [];
   try {
     await pause(300); // connections up, traffic steady
-    for (let i = 0; i < flips; i++) {
+    loopDelay.enable();
+    for (let i = 0; i < warmup + flips; i++) {
+      loopDelay.reset();
+      noticedAt = 0;
       const { at } = await backends.ask<{ at: number }>({ cmd: 'set', backend: 1, status: 'NOT_SERVING' });
       await pause(100);
       const stats = await backends.ask<Stats>({ cmd: 'stats' });
-      times.push(Math.max(0, stats.lastServedAt[1]! - at));
+      const flip: Flip = {
+        failoverMs: Math.max(0, stats.lastServedAt[1]! - at),
+        noticeMs: noticedAt === 0 ? Number.NaN : noticedAt - at,
+        clientLoopMaxMs: loopDelay.max / 1e6,
+        backendLoopMaxMs: stats.loopMaxMs,
+      };
+      // The first flips run code the JIT has not optimised yet: reported apart.
+      if (i >= warmup) results.push(flip);
       await backends.ask({ cmd: 'set', backend: 1, status: 'SERVING' });
       // Wait for traffic to come back before the next flip.
       const before = stats.served[1]!;
@@ -69,10 +101,12 @@ async function failover(target: string, backends: JsonLineProcess, flips: number
       }
     }
   } finally {
+    loopDelay.disable();
+    unsubscribe();
     await load.stop();
     client.close();
   }
-  return { times, ok: load.counters.ok, failed: load.counters.failed, errors: Object.fromEntries(load.counters.errors) };
+  return { flips: results, ok: load.counters.ok, failed: load.counters.failed, errors: Object.fromEntries(load.counters.errors) };
 }
 
 /** RPC/s of one channel, from a load generator process pinned to core 0 (backends are on core 1). */
@@ -93,8 +127,19 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
   const { ports } = await backends.read<{ ports: number[] }>();
   const target = `ipv4:${ports.map((port) => `127.0.0.1:${port}`).join(',')}`;
   try {
-    const flips = quick ? 5 : 50;
-    const drain = await failover(target, backends, flips);
+    const flips = quick ? 20 : 200;
+    const warmup = quick ? 5 : 10;
+    const drain = await failover(target, backends, `127.0.0.1:${ports[1]}`, flips, warmup);
+    const of = (key: keyof Flip) => drain.flips.map((flip) => flip[key]);
+    const times = of('failoverMs');
+    const summary = (key: keyof Flip) => ({ medianMs: quantile(of(key), 0.5), p99Ms: quantile(of(key), 0.99), maxMs: Math.max(...of(key)) });
+    const ms = (key: keyof Flip) => {
+      const { medianMs, p99Ms } = summary(key);
+      return `${medianMs.toFixed(2)} / ${p99Ms.toFixed(2)} ms`;
+    };
+    // Flips slower than the goal, and how many of them had a stalled event loop on either side.
+    const slow = drain.flips.filter((flip) => flip.failoverMs >= 5);
+    const slowStalled = slow.filter((flip) => Math.max(flip.clientLoopMaxMs, flip.backendLoopMaxMs) >= 5).length;
 
     const rounds = quick ? 2 : 10;
     const runMs = quick ? 1000 : 2000;
@@ -112,9 +157,13 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
 
     printTable([
       ['balancer', 'value', 'note'],
-      ['failover median', `${quantile(drain.times, 0.5).toFixed(2)} ms`, `setStatus(NOT_SERVING) -> last RPC served, ${flips} flips`],
-      ['failover p99', `${quantile(drain.times, 0.99).toFixed(2)} ms`, ''],
-      ['failover max', `${Math.max(...drain.times).toFixed(2)} ms`, ''],
+      ['failover median', `${quantile(times, 0.5).toFixed(2)} ms`, `setStatus(NOT_SERVING) -> last RPC served, ${flips} flips after ${warmup} warm-up`],
+      ['failover p99', `${quantile(times, 0.99).toFixed(2)} ms`, ''],
+      ['failover max', `${Math.max(...times).toFixed(2)} ms`, ''],
+      ['noticed, median / p99', ms('noticeMs'), 'setStatus -> the balancer here saw NOT_SERVING'],
+      ['client loop delay max, median / p99', ms('clientLoopMaxMs'), 'per flip, this process (load generator + balancer)'],
+      ['backends loop delay max, median / p99', ms('backendLoopMaxMs'), 'per flip, the backends process'],
+      ['flips >= 5 ms', `${slow.length} (${slowStalled} with a loop stalled >= 5 ms)`, ''],
       ['RPCs during drains', `${drain.ok} ok, ${drain.failed} failed`, 'must be 0 failed'],
       ['plain round_robin', `${plainRps.toFixed(0)} RPC/s`, `median of ${rounds} runs of ${runMs} ms, 64 in flight`],
       ['health-checked', `${checkedRps.toFixed(0)} RPC/s`, ''],
@@ -123,10 +172,14 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
     const result = {
       failover: {
         flips,
-        medianMs: quantile(drain.times, 0.5),
-        p99Ms: quantile(drain.times, 0.99),
-        maxMs: Math.max(...drain.times),
-        samplesMs: drain.times,
+        warmup,
+        ...summary('failoverMs'),
+        noticeMs: summary('noticeMs'),
+        clientLoopMaxMs: summary('clientLoopMaxMs'),
+        backendLoopMaxMs: summary('backendLoopMaxMs'),
+        slowFlips: slow.length,
+        slowFlipsWithStalledLoop: slowStalled,
+        samples: drain.flips,
         rpcsOk: drain.ok,
         rpcsFailed: drain.failed,
         errors: drain.errors,
