@@ -75,6 +75,7 @@ async function failover(target: string, backends: JsonLineProcess, flipAddress: 
     if (health.address === flipAddress && health.state === 'NOT_SERVING') noticedAt = now();
   });
   const results: Flip[] = [];
+  const cold: Flip[] = [];
   try {
     await pause(300); // connections up, traffic steady
     loopDelay.enable();
@@ -91,7 +92,7 @@ async function failover(target: string, backends: JsonLineProcess, flipAddress: 
         backendLoopMaxMs: stats.loopMaxMs,
       };
       // The first flips run code the JIT has not optimised yet: reported apart.
-      if (i >= warmup) results.push(flip);
+      (i < warmup ? cold : results).push(flip);
       await backends.ask({ cmd: 'set', backend: 1, status: 'SERVING' });
       // Wait for traffic to come back before the next flip.
       const before = stats.served[1]!;
@@ -106,7 +107,7 @@ async function failover(target: string, backends: JsonLineProcess, flipAddress: 
     await load.stop();
     client.close();
   }
-  return { flips: results, ok: load.counters.ok, failed: load.counters.failed, errors: Object.fromEntries(load.counters.errors) };
+  return { flips: results, cold, ok: load.counters.ok, failed: load.counters.failed, errors: Object.fromEntries(load.counters.errors) };
 }
 
 /** RPC/s of one channel, from a load generator process pinned to core 0 (backends are on core 1). */
@@ -137,6 +138,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
       const { medianMs, p99Ms } = summary(key);
       return `${medianMs.toFixed(2)} / ${p99Ms.toFixed(2)} ms`;
     };
+    const cold = () => drain.cold.map((flip) => flip.failoverMs.toFixed(1)).join(', ') + ' ms';
     // Flips slower than the goal, and how many of them had a stalled event loop on either side.
     const slow = drain.flips.filter((flip) => flip.failoverMs >= 5);
     const slowStalled = slow.filter((flip) => Math.max(flip.clientLoopMaxMs, flip.backendLoopMaxMs) >= 5).length;
@@ -160,6 +162,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
       ['failover median', `${quantile(times, 0.5).toFixed(2)} ms`, `setStatus(NOT_SERVING) -> last RPC served, ${flips} flips after ${warmup} warm-up`],
       ['failover p99', `${quantile(times, 0.99).toFixed(2)} ms`, ''],
       ['failover max', `${Math.max(...times).toFixed(2)} ms`, ''],
+      ['warm-up flips', cold(), 'failover of the first flips, not counted above'],
       ['noticed, median / p99', ms('noticeMs'), 'setStatus -> the balancer here saw NOT_SERVING'],
       ['client loop delay max, median / p99', ms('clientLoopMaxMs'), 'per flip, this process (load generator + balancer)'],
       ['backends loop delay max, median / p99', ms('backendLoopMaxMs'), 'per flip, the backends process'],
@@ -180,6 +183,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
         slowFlips: slow.length,
         slowFlipsWithStalledLoop: slowStalled,
         samples: drain.flips,
+        warmupSamples: drain.cold,
         rpcsOk: drain.ok,
         rpcsFailed: drain.failed,
         errors: drain.errors,
