@@ -11,6 +11,8 @@
  *   jitter, 120 s cap by default).
  */
 import {
+  experimental,
+  logVerbosity,
   Metadata,
   type ServiceError,
   status as GrpcStatus,
@@ -101,6 +103,15 @@ export class HealthWatchLoop {
     return !this.stopped;
   }
 
+  /** Hands `event` to the listener; a listener that throws is logged, and the loop carries on. */
+  private emit(event: HealthWatchEvent): void {
+    try {
+      this.onEvent(event);
+    } catch (error) {
+      experimental.log(logVerbosity.ERROR, `HealthWatchLoop "${this.service}": the event listener threw: ${String(error)}`);
+    }
+  }
+
   private attempt(generation: number): void {
     if (this.stopped || generation !== this.generation) return;
     let received = false;
@@ -113,7 +124,7 @@ export class HealthWatchLoop {
       }
       received = true;
       this.backoff.reset();
-      this.onEvent({ type: 'status', status: statusFromWire(reply.status) });
+      this.emit({ type: 'status', status: statusFromWire(reply.status) });
     });
     call.on('error', () => {}); // the 'status' event below carries the same
     call.on('status', (status: StatusObject) => {
@@ -124,7 +135,7 @@ export class HealthWatchLoop {
       if (status.code === GrpcStatus.UNIMPLEMENTED) {
         this.stopped = true;
         this.generation += 1;
-        this.onEvent({ type: 'unimplemented', error });
+        this.emit({ type: 'unimplemented', error });
         return;
       }
       let retryInMs = 0;
@@ -138,7 +149,7 @@ export class HealthWatchLoop {
           this.attempt(generation);
         }, retryInMs);
       }
-      this.onEvent({ type: 'failure', error, retryInMs });
+      this.emit({ type: 'failure', error, retryInMs });
     });
   }
 }

@@ -154,6 +154,29 @@ describe('HealthWatchLoop: backoff (fake timers)', () => {
     assert.equal(loop.running, false);
   });
 
+  it('carries on when its listener throws, and logs it', () => {
+    const logged: string[] = [];
+    grpc.setLogger({ error: (...args: unknown[]) => logged.push(args.join(' ')), info: () => {}, debug: () => {} } as unknown as Console);
+    try {
+      const calls: FakeCall[] = [];
+      const client = {
+        watch: () => calls[calls.push(new FakeCall()) - 1],
+      } as unknown as GeneratedHealthClient;
+      const loop = new HealthWatchLoop(client, 's', () => {
+        throw new Error('listener bug');
+      }, { backoff: { initialMs: 10, jitter: 0 } });
+      loop.start();
+      calls[0]!.end(); // the failure event throws in the listener...
+      mock.timers.tick(10);
+      assert.equal(calls.length, 2); // ...and the retry still comes
+      calls[1]!.message();
+      loop.stop();
+      assert.equal(logged.filter((line) => /the event listener threw: Error: listener bug/.test(line)).length, 2);
+    } finally {
+      grpc.setLogger(console);
+    }
+  });
+
   it('refuses zero, negative, NaN and Infinity settings with HealthArgumentError', () => {
     const bad: BackoffOptions[] = [
       { initialMs: 0 },
@@ -281,7 +304,10 @@ describe('HealthClient.watchHealth', () => {
     const client = new HealthClient(running.address, insecure());
     try {
       const seen: string[] = [];
-      for await (const event of client.watchHealth('x')) seen.push(event.type);
+      const drained = (async () => {
+        for await (const event of client.watchHealth('x')) seen.push(event.type);
+      })();
+      await within(drained, 5000, 'the iteration to end');
       assert.deepEqual(seen, ['unimplemented']);
     } finally {
       client.close();
