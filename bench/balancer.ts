@@ -13,7 +13,7 @@
  * the throughput part and writes no result file.
  */
 import { spawnSync } from 'node:child_process';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { healthCheckChannelOptions, onBackendHealthChange } from '../src/index.js';
@@ -63,6 +63,8 @@ interface Flip {
   noticeMs: number;
   /** Longest event-loop delay in this process during the flip (the load generator shares it). */
   clientLoopMaxMs: number;
+  /** Longest garbage-collection pause in this process during the flip. */
+  clientGcMaxMs: number;
   /** Longest event-loop delay in the backends' process during the flip. */
   backendLoopMaxMs: number;
 }
@@ -74,6 +76,10 @@ async function failover(target: string, backends: JsonLineProcess, flipAddress: 
   });
   const load = closedLoop(client, 16);
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  let gcMaxMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMaxMs = Math.max(gcMaxMs, entry.duration);
+  });
   let noticedAt = 0;
   const unsubscribe = onBackendHealthChange((health) => {
     if (health.address === flipAddress && health.state === 'NOT_SERVING') noticedAt = now();
@@ -83,8 +89,10 @@ async function failover(target: string, backends: JsonLineProcess, flipAddress: 
   try {
     await pause(300); // connections up, traffic steady
     loopDelay.enable();
+    gc.observe({ entryTypes: ['gc'] });
     for (let i = 0; i < warmup + flips; i++) {
       loopDelay.reset();
+      gcMaxMs = 0;
       noticedAt = 0;
       const { at } = await backends.ask<{ at: number }>({ cmd: 'set', backend: 1, status: 'NOT_SERVING' });
       await pause(100);
@@ -93,6 +101,7 @@ async function failover(target: string, backends: JsonLineProcess, flipAddress: 
         failoverMs: Math.max(0, stats.lastServedAt[1]! - at),
         noticeMs: noticedAt === 0 ? Number.NaN : noticedAt - at,
         clientLoopMaxMs: loopDelay.max / 1e6,
+        clientGcMaxMs: gcMaxMs,
         backendLoopMaxMs: stats.loopMaxMs,
       };
       // The first flips run code the JIT has not optimised yet: reported apart.
@@ -107,6 +116,7 @@ async function failover(target: string, backends: JsonLineProcess, flipAddress: 
     }
   } finally {
     loopDelay.disable();
+    gc.disconnect();
     unsubscribe();
     await load.stop();
     client.close();
@@ -154,6 +164,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
       ['warm-up flips', cold(), 'failover of the first flips, not counted above'],
       ['noticed, median / p99', ms('noticeMs'), 'setStatus -> the balancer here saw NOT_SERVING'],
       ['client loop delay max, median / p99', ms('clientLoopMaxMs'), 'per flip, this process (load generator + balancer)'],
+      ['client GC pause max, median / p99', ms('clientGcMaxMs'), 'per flip, this process'],
       ['backends loop delay max, median / p99', ms('backendLoopMaxMs'), 'per flip, the backends process'],
       ['flips >= 5 ms', `${slow.length} (${slowStalled} with a loop stalled >= 5 ms)`, ''],
       ['RPCs during drains', `${drain.ok} ok, ${drain.failed} failed`, 'must be 0 failed'],
@@ -188,6 +199,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
         ...summary('failoverMs'),
         noticeMs: summary('noticeMs'),
         clientLoopMaxMs: summary('clientLoopMaxMs'),
+        clientGcMaxMs: summary('clientGcMaxMs'),
         backendLoopMaxMs: summary('backendLoopMaxMs'),
         slowFlips: slow.length,
         slowFlipsWithStalledLoop: slowStalled,
