@@ -12,15 +12,26 @@
  * `serviceName` defaults to `""` (the whole server), `childPolicy` to round_robin,
  * `backoff` to grpc-go's values.
  */
-import { experimental } from '@grpc/grpc-js';
+import { experimental, logVerbosity } from '@grpc/grpc-js';
 import { type BackoffOptions, checkBackoff } from '../client/backoff.js';
 
 /** The policy's name in service configs. */
 export const HEALTH_CHECK_POLICY_NAME = 'health_check';
 
-/** Zero, negative, NaN and Infinity are refused here rather than read as "default". */
+/**
+ * Zero, negative, NaN and Infinity are refused here rather than read as "default".
+ * grpc-js logs a config that fails to parse only at DEBUG and falls back to the next
+ * policy in the list (pick_first at the end, without health checking), so the
+ * refusal is also logged as an error: the channel must not go unchecked silently.
+ */
 function parseBackoff(raw: unknown): BackoffOptions | undefined {
-  return raw === undefined ? undefined : checkBackoff(raw, 'health_check: backoff');
+  if (raw === undefined) return undefined;
+  try {
+    return checkBackoff(raw, 'health_check: backoff');
+  } catch (error) {
+    experimental.log(logVerbosity.ERROR, `${(error as Error).message}; this health_check config is not used`);
+    throw error;
+  }
 }
 
 /** The parsed `health_check` policy config. */

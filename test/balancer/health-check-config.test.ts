@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
 import { HealthArgumentError, HealthCheckLoadBalancingConfig } from '../../src/index.js';
 
 const parse = (backoff: unknown) => HealthCheckLoadBalancingConfig.createFromJson({ serviceName: 's', backoff });
@@ -48,5 +49,17 @@ describe('HealthCheckLoadBalancingConfig: backoff', () => {
     for (const backoff of [null, 5, 'fast', [1000]]) {
       assert.throws(() => parse(backoff), HealthArgumentError, String(backoff));
     }
+  });
+
+  it('logs the refusal as an error, since grpc-js would skip the config quietly', () => {
+    const logged: string[] = [];
+    grpc.setLogger({ error: (...args: unknown[]) => logged.push(args.join(' ')), info: () => {}, debug: () => {} } as unknown as Console);
+    try {
+      assert.throws(() => parse({ maxMs: 0 }), HealthArgumentError);
+    } finally {
+      grpc.setLogger(console);
+    }
+    assert.equal(logged.length, 1);
+    assert.match(logged[0]!, /health_check: backoff\.maxMs must be .*; this health_check config is not used/);
   });
 });
