@@ -13,7 +13,7 @@ import {
   MAX_ECHOED_SERVICE_LENGTH,
   startHealthHttp,
 } from '../../src/index.js';
-import { until, within } from '../helpers.js';
+import { within } from '../helpers.js';
 import { openSocket, rawGet, readAll } from './raw-http.js';
 
 async function get(port: number, path: string, method = 'GET') {
@@ -67,11 +67,12 @@ describe('HTTP view: hostile request targets', () => {
   it('answers 400 or 404 to targets that URL parsing refuses, and keeps serving', async () => {
     const view = await startHealthHttp(new HealthServer(), { port: 0 });
     try {
-      const targets = ['//[', 'http://[', '//a:99999/', '//%zz%/x', '//x:y@/', '*', 'example.com:443', '/readyz?service=%zz%', '/readyz?%%%=%'];
+      const targets = ['//[', 'http://[', '//a:99999/', '//%zz%/x', '//x:y@/', '*', 'example.com:443', '/readyz?service=%zz%'];
       for (const target of targets) {
         const { code } = await rawGet(view.port, target);
         assert.ok(code === 400 || code === 404, `${target} answered ${code}`);
       }
+      assert.equal((await rawGet(view.port, '/readyz?%%%=%&service')).code, 200, 'malformed escapes left as they are');
       assert.equal((await rawGet(view.port, 'http://[')).code, 400);
       assert.equal((await rawGet(view.port, '//[')).code, 404);
       assert.equal((await rawGet(view.port, '/livez')).code, 200, 'still serving');
@@ -118,7 +119,7 @@ describe('HTTP view: hostile request targets', () => {
           const { code, raw } = await rawGet(view.port, t, m);
           assert.ok([200, 400, 404, 405, 503].includes(code), `${m} ${JSON.stringify(t)} answered ${raw.slice(0, 80)}`);
         }),
-        { numRuns: 300 },
+        { numRuns: 120 },
       );
       assert.equal((await rawGet(view.port, '/livez')).code, 200);
     } finally {
@@ -137,7 +138,6 @@ describe('HTTP view: close()', () => {
     const stalled = await openSocket(view.port);
     const stalledClosed = readAll(stalled);
     stalled.write('GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n'); // the blank line never comes
-    await until(() => view.server.listenerCount('connection') >= 0 && stalled.bytesWritten > 0, 1000, 'the half request sent');
     const started = Date.now();
     await within(view.close(), 3000, 'close() with a half-sent request open');
     assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
