@@ -8,6 +8,7 @@
 import type { Server } from '@grpc/grpc-js';
 import type { DependencyChecks } from './checks/dependency-checks.js';
 import { HealthArgumentError } from './errors.js';
+import { shownValue } from './shown-value.js';
 import type { HealthServer } from './server/health-server.js';
 
 /** The longest delay setTimeout honours; a longer one fires after 1 ms. */
@@ -62,7 +63,7 @@ export interface GracefulShutdown {
 function milliseconds(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value >= 0 && value <= MAX_TIMER_MS)) {
-    throw new HealthArgumentError(`${name} must be a number of milliseconds in [0, ${MAX_TIMER_MS}], got ${typeof value === 'number' ? value : typeof value}`);
+    throw new HealthArgumentError(`${name} must be a number of milliseconds in [0, ${MAX_TIMER_MS}], got ${shownValue(value)}`);
   }
   return value;
 }

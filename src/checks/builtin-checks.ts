@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { type ChannelCredentials, credentials as grpcCredentials } from '@grpc/grpc-js';
 import { HealthClient } from '../client/health-client.js';
 import { HealthArgumentError } from '../errors.js';
+import { shownValue } from '../shown-value.js';
 import type { CheckFunction } from './dependency-checks.js';
 
 /**
@@ -69,7 +70,7 @@ export function httpCheck(url: string, options: { okStatuses?: (status: number) 
  */
 export function eventLoopDelayCheck(maxMs = 500): CheckFunction {
   if (typeof maxMs !== 'number' || !(maxMs > 0 && maxMs < Infinity)) {
-    throw new HealthArgumentError(`eventLoopDelayCheck: maxMs must be a positive number, got ${String(maxMs)}`);
+    throw new HealthArgumentError(`eventLoopDelayCheck: maxMs must be a positive number, got ${shownValue(maxMs)}`);
   }
   const tickMs = 20;
   let last = performance.now();

@@ -3,6 +3,7 @@
  * before anything is registered.
  */
 import { HealthArgumentError } from '../errors.js';
+import { shownValue } from '../shown-value.js';
 
 /** How a check runs and what it affects. */
 export interface CheckOptions {
@@ -66,20 +67,20 @@ export function resolveCheckOptions(what: string, options: unknown, defaults: Ch
   const milliseconds = (key: 'intervalMs' | 'timeoutMs'): number => {
     const value = pick(key) ?? DEFAULTS[key];
     if (typeof value !== 'number' || !(value > 0 && value <= MAX_TIMER_MS)) {
-      throw new HealthArgumentError(`${what}: ${key} must be a number of milliseconds in (0, ${MAX_TIMER_MS}], got ${String(value)}`);
+      throw new HealthArgumentError(`${what}: ${key} must be a number of milliseconds in (0, ${MAX_TIMER_MS}], got ${shownValue(value)}`);
     }
     return value;
   };
   const threshold = (key: 'failureThreshold' | 'successThreshold'): number => {
     const value = pick(key) ?? DEFAULTS[key];
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-      throw new HealthArgumentError(`${what}: ${key} must be a positive integer, got ${String(value)}`);
+      throw new HealthArgumentError(`${what}: ${key} must be a positive integer, got ${shownValue(value)}`);
     }
     return value;
   };
   const jitter = pick('jitter') ?? DEFAULTS.jitter;
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter < 1)) {
-    throw new HealthArgumentError(`${what}: jitter must be a number in [0, 1), got ${String(jitter)}`);
+    throw new HealthArgumentError(`${what}: jitter must be a number in [0, 1), got ${shownValue(jitter)}`);
   }
   const services = pick('services') ?? [];
   if (!Array.isArray(services) || !services.every((service) => typeof service === 'string')) {

@@ -9,6 +9,7 @@
  * so watchers see no flapping inside the thresholds.
  */
 import { HealthArgumentError } from '../errors.js';
+import { shownValue } from '../shown-value.js';
 import { HealthServer } from '../server/health-server.js';
 import { type CheckOptions, checkName, type ResolvedCheckOptions, resolveCheckOptions } from './check-options.js';
 import { capText, describeValue, thrownText } from './failure-text.js';
@@ -173,7 +174,7 @@ export class DependencyChecks {
    */
   async runNow(name?: string): Promise<void> {
     const targets = name === undefined ? [...this.checks.values()] : [this.checks.get(name)];
-    if (targets.some((check) => check === undefined)) throw new HealthArgumentError(`no check named "${String(name)}"`);
+    if (targets.some((check) => check === undefined)) throw new HealthArgumentError(`no check named ${shownValue(name)}`);
     await Promise.all(targets.map((check) => this.run(check!)));
   }
 

@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { DependencyChecks } from '../checks/dependency-checks.js';
 import { HealthArgumentError } from '../errors.js';
+import { shownValue } from '../shown-value.js';
 import type { HealthServer } from '../server/health-server.js';
 import { healthHttpHandler } from './health-http-handler.js';
 
@@ -48,7 +49,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 export async function startHealthHttp(health: HealthServer, options: HealthHttpOptions): Promise<HealthHttpServer> {
   const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_HTTP_CLOSE_TIMEOUT_MS;
   if (typeof closeTimeoutMs !== 'number' || !(closeTimeoutMs >= 0 && closeTimeoutMs <= 2 ** 31 - 1)) {
-    throw new HealthArgumentError(`closeTimeoutMs must be a number of milliseconds in [0, 2^31-1], got ${String(closeTimeoutMs)}`);
+    throw new HealthArgumentError(`closeTimeoutMs must be a number of milliseconds in [0, 2^31-1], got ${shownValue(closeTimeoutMs)}`);
   }
   const handler = healthHttpHandler(health, { checks: options.checks });
   const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, (request, response) =>
