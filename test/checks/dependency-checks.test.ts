@@ -484,7 +484,7 @@ describe('DependencyChecks: stop() releases what checks hold', () => {
       const checks = new DependencyChecks(new HealthServer()).add('grpc', grpcCheck(`127.0.0.1:${relayPort}`));
       await checks.runNow();
       assert.equal(result(checks, 'grpc').state, 'healthy');
-      assert.equal(open.size, 1);
+      assert.ok(open.size >= 1);
       checks.stop();
       await until(() => open.size === 0, 3000, "the check's connection to close");
       await checks.runNow();
