@@ -134,7 +134,6 @@ export function gracefulShutdown(server: Server, health: HealthServer, options: 
       let forced = false;
       let onStoppedCalled = false;
       let finished = false;
-      let drain: NodeJS.Timeout | undefined;
 
       const finish = (clean: boolean): void => {
         if (finished) return;
@@ -192,7 +191,7 @@ export function gracefulShutdown(server: Server, health: HealthServer, options: 
       } catch (error) {
         log(`could not publish NOT_SERVING: ${errorText(error)}`);
       }
-      drain = setTimeout(() => {
+      const drain = setTimeout(() => {
         log('drained: stopping the server');
         try {
           server.tryShutdown(() => {
