@@ -20,4 +20,6 @@ const http = await startHealthHttp(health, { port: Number(process.env.HTTP_PORT 
 console.log(`grpc on ${port}, http on ${http.port}`);
 
 // SIGTERM: NOT_SERVING, 5 s for clients to move away, end Watch streams, stop, exit.
-gracefulShutdown(server, health, { drainMs: Number(process.env.DRAIN_MS ?? 5000), checks, onStopped: () => http.close() });
+// Durations are checked here: a DRAIN_MS of "5s" (NaN) throws a HealthArgumentError at startup.
+const drainMs = process.env.DRAIN_MS === undefined ? 5000 : Number(process.env.DRAIN_MS);
+gracefulShutdown(server, health, { drainMs, timeoutMs: 20_000, checks, onStopped: () => http.close() });

@@ -58,7 +58,22 @@ export {
 } from './checks/dependency-checks.js';
 export { grpcCheck, tcpCheck, httpCheck, eventLoopDelayCheck } from './checks/builtin-checks.js';
 export { gracefulShutdown, type GracefulShutdown, type GracefulShutdownOptions } from './shutdown.js';
-export { startHealthHttp, type HealthHttpOptions, type HealthHttpServer } from './http/health-http.js';
+export {
+  startHealthHttp,
+  type HealthHttpOptions,
+  type HealthHttpServer,
+  DEFAULT_HTTP_CLOSE_TIMEOUT_MS,
+} from './http/health-http.js';
+export {
+  healthHttpHandler,
+  healthHttpFastifyPlugin,
+  type HealthHttpHandler,
+  type HealthHttpHandlerOptions,
+  type HealthHttpPath,
+  type FastifyRouteRegistry,
+  HEALTH_HTTP_PATHS,
+  MAX_ECHOED_SERVICE_LENGTH,
+} from './http/health-http-handler.js';
 
 import { registerHealthCheckLoadBalancer } from './balancer/health-check-load-balancer.js';
 // Importing the package makes `health_check` usable in any service config.

@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { startBackends, who } from './backends.js';
 import { healthCheckedClient, healthSettles } from './balancer/balancer-helpers.js';
-import { next, startHealth, until, within } from './helpers.js';
+import * as grpc from '@grpc/grpc-js';
+import fc from 'fast-check';
+import { gracefulShutdown, type GracefulShutdownOptions, HealthArgumentError, HealthServer } from '../src/index.js';
+import { next, startHealth, within } from './helpers.js';
 
 describe('ending Watch streams on shutdown', () => {
   it('lets tryShutdown finish at once instead of waiting for watchers', async () => {
@@ -115,24 +118,191 @@ describe('gracefulShutdown: forcing', () => {
       client.close();
     }
   });
+});
 
-  it('forces at once on a second signal', async () => {
-    const { gracefulShutdown } = await import('../src/index.js');
-    const { server, health, client, pending } = await stuckServer();
-    const lines: string[] = [];
-    const control = gracefulShutdown(server, health, { signals: ['SIGUSR2'], drainMs: 10_000, timeoutMs: 60_000, exit: false, log: (l) => lines.push(l) });
+/** A child process running test/fixtures/shutdown-process.ts with one scenario. */
+async function shutdownProcess(scenario: string) {
+  const script = fileURLToPath(new URL('./fixtures/shutdown-process.js', import.meta.url));
+  const child = spawn(process.execPath, [script, scenario], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let errors = '';
+  const waiters: (() => void)[] = [];
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const wake of waiters.splice(0)) wake();
+  });
+  child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const printed = async (pattern: RegExp, ms = 10_000) => {
+    const seen = async () => {
+      while (!pattern.test(output)) {
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited before printing ${pattern}: ${output}${errors}`);
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    };
+    await within(seen(), ms, `${pattern} from the child (so far: ${JSON.stringify(output)})`);
+  };
+  await printed(/ready port=\d+/);
+  return {
+    child,
+    printed,
+    exited: (ms: number) => within(exited, ms, `the child (${scenario}) to exit`),
+    output: () => output,
+    errors: () => errors,
+  };
+}
+
+describe('gracefulShutdown: bounded, and killable (child processes)', { timeout: 30_000 }, () => {
+  it('timeoutMs bounds onStopped: one that never settles ends in exit code 1 at timeoutMs', async () => {
+    const p = await shutdownProcess('onStopped-hangs');
     try {
-      process.kill(process.pid, 'SIGUSR2');
-      await until(() => health.isShutdown, 2000, 'NOT_SERVING at the first signal');
-      const started = Date.now();
-      process.kill(process.pid, 'SIGUSR2');
-      assert.equal(await within(control.shutdown(), 2000, 'the forced stop'), false);
-      assert.ok(Date.now() - started < 1000);
-      assert.ok(lines.some((l) => l.includes('SIGUSR2 again: forcing')));
-      await pending;
+      const signalled = Date.now();
+      p.child.kill('SIGTERM');
+      const { code } = await p.exited(5000);
+      assert.equal(code, 1);
+      assert.ok(Date.now() - signalled >= 350, `exited after ${Date.now() - signalled} ms, before timeoutMs`);
+      assert.match(p.output(), /onStopped had not finished 400 ms after the signal/);
     } finally {
-      control.dispose();
-      client.close();
+      p.child.kill('SIGKILL');
+    }
+  });
+
+  it('a half-sent HTTP request does not hold the shutdown: HTTP view closed in onStopped, exit 0', async () => {
+    const p = await shutdownProcess('http-half-request');
+    try {
+      p.child.kill('SIGTERM');
+      const { code } = await p.exited(4000);
+      assert.equal(code, 0, p.output() + p.errors());
+    } finally {
+      p.child.kill('SIGKILL');
+    }
+  });
+
+  for (const scenario of ['onStopped-rejects', 'onStopped-throws']) {
+    it(`${scenario}: reported, no unhandled rejection; the shutdown ends unclean`, async () => {
+      const p = await shutdownProcess(scenario);
+      try {
+        p.child.kill('SIGTERM');
+        await p.printed(/shutdown not clean/);
+        assert.match(p.output(), /onStopped failed: (pool close|flush) failed/);
+        // exit: false and an application that lives on: a later SIGTERM has its default effect.
+        p.child.kill('SIGTERM');
+        assert.deepEqual(await p.exited(5000), { code: null, signal: 'SIGTERM' });
+        assert.doesNotMatch(p.errors(), /Unhandled|unhandled/);
+      } finally {
+        p.child.kill('SIGKILL');
+      }
+    });
+  }
+
+  it('exit: false removes its handlers when done: the next SIGTERM ends the process', async () => {
+    const p = await shutdownProcess('exit-false');
+    try {
+      p.child.kill('SIGTERM');
+      await p.printed(/shutdown complete/);
+      p.child.kill('SIGTERM');
+      assert.deepEqual(await p.exited(5000), { code: null, signal: 'SIGTERM' });
+    } finally {
+      p.child.kill('SIGKILL');
+    }
+  });
+
+  for (const [scenario, expected] of [
+    ['long-drain', { code: 1, signal: null }],
+    ['long-drain-exit-false', { code: null, signal: 'SIGTERM' }],
+  ] as const) {
+    it(`a second SIGTERM during the drain ends the process at once (${scenario})`, async () => {
+      const p = await shutdownProcess(scenario);
+      try {
+        p.child.kill('SIGTERM');
+        await p.printed(/draining for 10000 ms/);
+        const started = Date.now();
+        p.child.kill('SIGTERM');
+        assert.deepEqual(await p.exited(5000), expected);
+        assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+        assert.match(p.output(), /SIGTERM again: forcing/);
+      } finally {
+        p.child.kill('SIGKILL');
+      }
+    });
+  }
+});
+
+describe('gracefulShutdown: options checked at the call', () => {
+  const server = new grpc.Server();
+  const health = new HealthServer();
+  for (const [what, options] of [
+    ['timeoutMs: Infinity', { timeoutMs: Infinity }],
+    ['drainMs: NaN (Number("5s"))', { drainMs: Number('5s') }],
+    ['drainMs: -1', { drainMs: -1 }],
+    ['drainMs > timeoutMs', { drainMs: 10_000, timeoutMs: 5000 }],
+    ['drainMs as a string', { drainMs: '5000' }],
+    ['timeoutMs past setTimeout\'s range', { timeoutMs: 2 ** 31 }],
+    ['timeoutMs: 0', { timeoutMs: 0, drainMs: 0 }],
+    ['signals as a string', { signals: 'SIGTERM' }],
+    ['exit as a string', { exit: 'no' }],
+    ['onStopped not a function', { onStopped: 42 }],
+  ] as const) {
+    it(`refuses ${what} with a HealthArgumentError`, () => {
+      assert.throws(() => gracefulShutdown(server, health, options as unknown as GracefulShutdownOptions), HealthArgumentError);
+    });
+  }
+
+  it('property: any option object gives a HealthArgumentError or a shutdown that resolves a boolean, never an unhandled rejection', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    const garbage = fc.oneof(fc.constant(undefined), fc.constant(null), fc.double(), fc.string({ maxLength: 5 }), fc.boolean(), fc.object({ maxDepth: 1 }));
+    const duration = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 30 }) }, garbage);
+    const callback = fc.constantFrom(
+      undefined,
+      () => {},
+      () => Promise.resolve(),
+      () => Promise.reject(new Error('rejects')),
+      () => {
+        throw new Error('throws');
+      },
+      () => new Promise<void>(() => {}),
+    );
+    const options = fc.record(
+      {
+        drainMs: duration,
+        timeoutMs: duration,
+        signals: fc.oneof(fc.constant([]), fc.constant(['SIGUSR2']), garbage),
+        onStopped: fc.oneof({ weight: 4, arbitrary: callback }, garbage),
+        log: fc.oneof({ weight: 4, arbitrary: callback }, garbage),
+        exit: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, garbage),
+      },
+      { requiredKeys: [] },
+    );
+    try {
+      await fc.assert(
+        fc.asyncProperty(options, async (o) => {
+          // exit: true would end the test process: only the validation is tried with it.
+          // Absent durations get short ones here, not the defaults of seconds.
+          const runnable = o.exit === false || o.exit === undefined;
+          const tried = runnable ? { ...o, drainMs: o.drainMs ?? 0, timeoutMs: o.timeoutMs ?? 30, exit: false } : o;
+          let control;
+          try {
+            control = gracefulShutdown(new grpc.Server(), new HealthServer(), tried as GracefulShutdownOptions);
+          } catch (error) {
+            assert.ok(error instanceof HealthArgumentError, String(error));
+            return;
+          }
+          try {
+            if (runnable) assert.equal(typeof (await within(control.shutdown(), 2000, 'the shutdown')), 'boolean');
+          } finally {
+            control.dispose();
+          }
+        }),
+        { numRuns: 150 },
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(rejections, []);
+    } finally {
+      process.off('unhandledRejection', onRejection);
     }
   });
 });

@@ -5,6 +5,8 @@
 import { connect } from 'node:net';
 import { type ChannelCredentials, credentials as grpcCredentials } from '@grpc/grpc-js';
 import { HealthClient } from '../client/health-client.js';
+import { HealthArgumentError } from '../errors.js';
+import { shownValue } from '../shown-value.js';
 import type { CheckFunction } from './dependency-checks.js';
 
 /**
@@ -19,13 +21,21 @@ export function grpcCheck(
   service = '',
   options: { credentials?: ChannelCredentials } = {},
 ): CheckFunction {
-  let client = typeof target === 'string' ? undefined : target;
-  return async (signal) => {
+  const owned = typeof target === 'string';
+  let client = owned ? undefined : target;
+  const check: CheckFunction = async (signal) => {
     client ??= new HealthClient(target as string, options.credentials ?? grpcCredentials.createInsecure());
     // The check's own timeout aborts the signal; the deadline is a backstop.
     const status = await client.check(service, { signal, deadline: 60_000 });
     return status === 'SERVING' ? true : { healthy: false, detail: `${service === '' ? 'server' : service} is ${status}` };
   };
+  // A client this check opened is closed (and opened again by a later run); yours is left alone.
+  check.dispose = () => {
+    if (!owned) return;
+    client?.close();
+    client = undefined;
+  };
+  return check;
 }
 
 /** Healthy when a TCP connection to `host:port` opens. */
@@ -55,21 +65,36 @@ export function httpCheck(url: string, options: { okStatuses?: (status: number) 
  * Unhealthy while the event loop is blocked: the largest delay seen since the last
  * run is above `maxMs` (default 500). A blocked loop cannot serve RPCs either.
  * Measured with an unref'd 20 ms timer (perf_hooks' histogram misses long stalls
- * on Node 20).
+ * on Node 20), started at the first run and cleared by `dispose()`
+ * ({@link DependencyChecks.stop} calls it; a later run starts it again).
  */
 export function eventLoopDelayCheck(maxMs = 500): CheckFunction {
+  if (typeof maxMs !== 'number' || !(maxMs > 0 && maxMs < Infinity)) {
+    throw new HealthArgumentError(`eventLoopDelayCheck: maxMs must be a positive number, got ${shownValue(maxMs)}`);
+  }
   const tickMs = 20;
   let last = performance.now();
   let worst = 0;
-  setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last - tickMs);
-    last = now;
-  }, tickMs).unref();
-  return () => {
+  let sampler: NodeJS.Timeout | undefined;
+  const check: CheckFunction = () => {
+    if (!sampler) {
+      sampler = setInterval(() => {
+        const now = performance.now();
+        worst = Math.max(worst, now - last - tickMs);
+        last = now;
+      }, tickMs).unref();
+      last = performance.now();
+      worst = 0;
+      return true; // nothing measured yet
+    }
     // A stall that just ended has not been seen by the timer yet.
     const worstMs = Math.max(worst, performance.now() - last - tickMs);
     worst = 0;
     return worstMs <= maxMs ? true : { healthy: false, detail: `event loop blocked for ${worstMs.toFixed(0)} ms (limit ${maxMs} ms)` };
   };
+  check.dispose = () => {
+    clearInterval(sampler);
+    sampler = undefined;
+  };
+  return check;
 }

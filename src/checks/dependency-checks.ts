@@ -9,7 +9,12 @@
  * so watchers see no flapping inside the thresholds.
  */
 import { HealthArgumentError } from '../errors.js';
-import type { HealthServer } from '../server/health-server.js';
+import { shownValue } from '../shown-value.js';
+import { HealthServer } from '../server/health-server.js';
+import { type CheckOptions, checkName, type ResolvedCheckOptions, resolveCheckOptions } from './check-options.js';
+import { capText, describeValue, thrownText } from './failure-text.js';
+
+export type { CheckOptions } from './check-options.js';
 
 /**
  * What a check function returns: nothing or `true` for healthy, `false` or
@@ -18,24 +23,15 @@ import type { HealthServer } from '../server/health-server.js';
  */
 export type CheckOutcome = void | boolean | { healthy: boolean; detail?: string };
 
-/** A check: receives an AbortSignal that fires at its timeout. */
-export type CheckFunction = (signal: AbortSignal) => CheckOutcome | Promise<CheckOutcome>;
-
-/** How a check runs and what it affects. */
-export interface CheckOptions {
-  /** Services that need this check to be SERVING. Default: none (only `""` depends on it). */
-  services?: string[];
-  /** Time between the end of one run and the start of the next, ms. Default 5000. */
-  intervalMs?: number;
-  /** A run that takes longer fails, ms. Default 1000. */
-  timeoutMs?: number;
-  /** Random spread of the interval, as a fraction (0.1 = ±10 %). Default 0.1. */
-  jitter?: number;
-  /** Consecutive failures that make a healthy check unhealthy. Default 3. */
-  failureThreshold?: number;
-  /** Consecutive successes that make an unhealthy check healthy. Default 1. */
-  successThreshold?: number;
-}
+/**
+ * A check: receives an AbortSignal that fires at its timeout. It may carry a
+ * `dispose()` that releases what it holds (timers, clients);
+ * {@link DependencyChecks.stop} calls it. A disposed check must still work if it
+ * runs again (acquiring anew), since `start()` may follow `stop()`.
+ */
+export type CheckFunction = ((signal: AbortSignal) => CheckOutcome | Promise<CheckOutcome>) & {
+  dispose?: () => void | Promise<void>;
+};
 
 /** The latest state of one check, as data for logs, metrics and the HTTP view. */
 export interface CheckResult {
@@ -43,7 +39,7 @@ export interface CheckResult {
   /** `pending` until the thresholds first decide; then `healthy` or `unhealthy`. */
   state: 'pending' | 'healthy' | 'unhealthy';
   services: string[];
-  /** Why the last run failed (kept until a success). */
+  /** Why the last run failed (kept until a success), cut to 1024 characters. */
   lastError?: string;
   lastRunAt?: Date;
   lastSuccessAt?: Date;
@@ -53,17 +49,9 @@ export interface CheckResult {
   consecutiveSuccesses: number;
 }
 
-const DEFAULTS: Required<Omit<CheckOptions, 'services'>> = {
-  intervalMs: 5000,
-  timeoutMs: 1000,
-  jitter: 0.1,
-  failureThreshold: 3,
-  successThreshold: 1,
-};
-
 interface Check {
   fn: CheckFunction;
-  options: Required<CheckOptions>;
+  options: ResolvedCheckOptions;
   result: CheckResult;
   running: Promise<void> | undefined;
   /** The check function's own promise while it has not settled (it may outlive its timeout). */
@@ -71,36 +59,24 @@ interface Check {
   timer: NodeJS.Timeout | undefined;
 }
 
-function validate(name: string, options: Required<CheckOptions>): void {
-  const positive = (key: keyof CheckOptions) => {
-    const value = options[key] as number;
-    if (!Number.isFinite(value) || value <= 0) throw new HealthArgumentError(`check "${name}": ${key} must be a positive number`);
-  };
-  positive('intervalMs');
-  positive('timeoutMs');
-  positive('failureThreshold');
-  positive('successThreshold');
-  if (!(options.jitter >= 0 && options.jitter < 1)) throw new HealthArgumentError(`check "${name}": jitter must be in [0, 1)`);
+/** How many checks feed a service, and how many of those are not healthy. */
+interface ServiceTally {
+  checks: number;
+  unhealthy: number;
 }
 
-function describe(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
-/** Reads a check's outcome; `undefined` means healthy, a string is why not. */
+/** Reads a check's outcome; `undefined` means healthy, a string is why not. Throws for a hostile object. */
 function judge(outcome: unknown): string | undefined {
   if (outcome === undefined || outcome === true) return undefined;
   if (outcome === false) return 'check returned false';
   if (typeof outcome === 'object' && outcome !== null && typeof (outcome as { healthy?: unknown }).healthy === 'boolean') {
     const { healthy, detail } = outcome as { healthy: boolean; detail?: unknown };
-    return healthy ? undefined : typeof detail === 'string' && detail !== '' ? detail : 'check reported unhealthy';
+    return healthy ? undefined : typeof detail === 'string' && detail !== '' ? capText(detail) : 'check reported unhealthy';
   }
-  return `check returned an unexpected value: ${describe(outcome).slice(0, 200)}`;
+  return `check returned an unexpected value: ${describeValue(outcome).slice(0, 200)}`;
 }
+
+const healthy = (check: Check) => check.result.state === 'healthy';
 
 /**
  * A set of named dependency checks feeding a {@link HealthServer}.
@@ -111,37 +87,60 @@ function judge(outcome: unknown): string | undefined {
  * checks.add('payments', grpcCheck('payments:50051', 'payments.Payments'), { services: ['orders.Orders'] });
  * checks.start();
  * ```
+ *
+ * Listeners ({@link onResult}) are isolated: one that throws is reported once
+ * (a process warning) and the others still run.
  */
 export class DependencyChecks {
   private readonly checks = new Map<string, Check>();
   private readonly listeners = new Set<(result: CheckResult) => void>();
+  /** Per service fed by some check; `""` is kept apart in {@link all}. */
+  private readonly tallies = new Map<string, ServiceTally>();
+  private readonly all: ServiceTally = { checks: 0, unhealthy: 0 };
   private readonly published = new Map<string, 'SERVING' | 'NOT_SERVING'>();
+  private readonly defaults: CheckOptions;
   private started = false;
-
-  constructor(
-    private readonly health: HealthServer,
-    private readonly defaults: CheckOptions = {},
-  ) {}
+  /** Bumped by stop(): runs begun before it publish nothing. */
+  private epoch = 0;
+  private listenerFailureReported = false;
 
   /**
-   * Adds a check. Its services are NOT_SERVING until it passes.
-   * @throws {@link HealthArgumentError} for a duplicate name or a bad option.
+   * @param defaults options every check gets unless its own say otherwise
+   * @throws {@link HealthArgumentError} when `health` is not a HealthServer or a default is bad.
+   */
+  constructor(
+    private readonly health: HealthServer,
+    defaults: CheckOptions = {},
+  ) {
+    if (!(health instanceof HealthServer)) throw new HealthArgumentError('DependencyChecks needs a HealthServer');
+    resolveCheckOptions('check defaults', defaults);
+    this.defaults = { ...defaults };
+  }
+
+  /**
+   * Adds a check. Its services are NOT_SERVING until it passes. Nothing is
+   * registered when it throws.
+   * @throws {@link HealthArgumentError} for a duplicate or bad name, a bad option,
+   * or a service name the {@link HealthServer} refuses.
    */
   add(name: string, fn: CheckFunction, options: CheckOptions = {}): this {
+    checkName(name);
     if (this.checks.has(name)) throw new HealthArgumentError(`a check named "${name}" exists already`);
     if (typeof fn !== 'function') throw new HealthArgumentError(`check "${name}" must be a function`);
-    const merged: Required<CheckOptions> = { ...DEFAULTS, services: [], ...this.defaults, ...options };
-    validate(name, merged);
+    const resolved = resolveCheckOptions(`check "${name}"`, options, this.defaults);
+    // A new check is pending, so its services and "" are NOT_SERVING from now on.
+    // Publishing that first lets the HealthServer refuse a name before anything is registered.
+    this.publishAll(['', ...resolved.services], 'NOT_SERVING');
     const check: Check = {
       fn,
-      options: merged,
-      result: { name, state: 'pending', services: [...merged.services], consecutiveFailures: 0, consecutiveSuccesses: 0 },
+      options: resolved,
+      result: { name, state: 'pending', services: [...resolved.services], consecutiveFailures: 0, consecutiveSuccesses: 0 },
       running: undefined,
       inflight: undefined,
       timer: undefined,
     };
     this.checks.set(name, check);
-    this.publish();
+    this.tally(check, +1);
     if (this.started) this.schedule(check, 0);
     return this;
   }
@@ -154,12 +153,18 @@ export class DependencyChecks {
     return this;
   }
 
-  /** Cancels every timer; runs in progress finish but change nothing more. */
+  /**
+   * Cancels every timer and disposes of every check (their timers and clients);
+   * runs in progress finish but change nothing: no status, no listener call.
+   * `start()` or `runNow()` may follow.
+   */
   stop(): void {
     this.started = false;
+    this.epoch += 1;
     for (const check of this.checks.values()) {
       clearTimeout(check.timer);
       check.timer = undefined;
+      this.dispose(check);
     }
   }
 
@@ -169,7 +174,7 @@ export class DependencyChecks {
    */
   async runNow(name?: string): Promise<void> {
     const targets = name === undefined ? [...this.checks.values()] : [this.checks.get(name)];
-    if (targets.some((check) => check === undefined)) throw new HealthArgumentError(`no check named "${name}"`);
+    if (targets.some((check) => check === undefined)) throw new HealthArgumentError(`no check named ${shownValue(name)}`);
     await Promise.all(targets.map((check) => this.run(check!)));
   }
 
@@ -180,6 +185,7 @@ export class DependencyChecks {
 
   /** Calls `listener` after every run. Returns a function that removes it. */
   onResult(listener: (result: CheckResult) => void): () => void {
+    if (typeof listener !== 'function') throw new HealthArgumentError('onResult needs a function');
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -189,7 +195,7 @@ export class DependencyChecks {
     check.timer = setTimeout(() => {
       check.timer = undefined;
       void this.run(check).finally(() => {
-        if (!this.started) return;
+        if (!this.started || !this.checks.has(check.result.name)) return;
         const { intervalMs, jitter } = check.options;
         this.schedule(check, intervalMs * (1 + jitter * (Math.random() * 2 - 1)));
       });
@@ -198,18 +204,19 @@ export class DependencyChecks {
     check.timer.unref();
   }
 
+  /** Never rejects. */
   private run(check: Check): Promise<void> {
     // Never two runs of one check at once.
-    check.running ??= this.attempt(check).finally(() => {
+    check.running ??= this.attempt(check, this.epoch).finally(() => {
       check.running = undefined;
     });
     return check.running;
   }
 
-  private async attempt(check: Check): Promise<void> {
+  private async attempt(check: Check, epoch: number): Promise<void> {
     if (check.inflight) {
       // The last run timed out and is still going: do not start a second one.
-      this.record(check, 'the previous run has not finished (it timed out and ignored its AbortSignal)', 0);
+      this.record(check, epoch, 'the previous run has not finished (it timed out and ignored its AbortSignal)', 0);
       return;
     }
     const { timeoutMs } = check.options;
@@ -231,18 +238,19 @@ export class DependencyChecks {
         if (check.inflight === call) check.inflight = undefined;
       };
       call.then(settled, settled);
-      const outcome = await Promise.race([call, timeout]);
-      failure = judge(outcome);
+      failure = judge(await Promise.race([call, timeout]));
     } catch (error) {
-      failure = error instanceof Error ? error.message || error.name : `check threw ${describe(error)}`;
+      failure = thrownText(error);
     } finally {
       clearTimeout(timer);
     }
-    this.record(check, failure, performance.now() - started);
+    this.record(check, epoch, failure, performance.now() - started);
   }
 
-  private record(check: Check, failure: string | undefined, latencyMs: number): void {
+  private record(check: Check, epoch: number, failure: string | undefined, latencyMs: number): void {
+    if (epoch !== this.epoch) return; // begun before stop()
     const result = check.result;
+    const wasHealthy = healthy(check);
     const now = new Date();
     result.lastRunAt = now;
     result.latencyMs = latencyMs;
@@ -261,26 +269,83 @@ export class DependencyChecks {
         result.state = 'unhealthy';
       }
     }
-    this.publish();
-    for (const listener of this.listeners) listener({ ...result, services: [...result.services] });
+    if (healthy(check) !== wasHealthy) {
+      this.tally(check, -1, wasHealthy);
+      this.tally(check, +1);
+    }
+    this.notify({ ...result, services: [...result.services] });
   }
 
-  /** Publishes each service's aggregate status, where it changed. */
-  private publish(): void {
-    const statuses = new Map<string, 'SERVING' | 'NOT_SERVING'>();
-    let all = true;
-    for (const check of this.checks.values()) {
-      const healthy = check.result.state === 'healthy';
-      all &&= healthy;
-      for (const service of check.options.services) {
-        statuses.set(service, healthy && statuses.get(service) !== 'NOT_SERVING' ? 'SERVING' : 'NOT_SERVING');
+  /**
+   * Adds (+1) or removes (-1) `check` from the tallies of its services and `""`,
+   * then publishes those whose status changed: the work is in the check's services, not in all checks.
+   */
+  private tally(check: Check, sign: 1 | -1, wasHealthy = healthy(check)): void {
+    const unhealthy = wasHealthy ? 0 : sign;
+    this.all.checks += sign;
+    this.all.unhealthy += unhealthy;
+    for (const service of check.options.services) {
+      let tally = this.tallies.get(service);
+      if (!tally) this.tallies.set(service, (tally = { checks: 0, unhealthy: 0 }));
+      tally.checks += sign;
+      tally.unhealthy += unhealthy;
+    }
+    if (sign === -1) return; // the +1 that follows publishes
+    this.publishTally('', this.all);
+    for (const service of check.options.services) this.publishTally(service, this.tallies.get(service)!);
+  }
+
+  private publishTally(service: string, tally: ServiceTally): void {
+    if (tally.checks === 0) return;
+    this.publishAll([service], tally.unhealthy === 0 ? 'SERVING' : 'NOT_SERVING');
+  }
+
+  /**
+   * Publishes `status` for each service where it differs from what was published.
+   * All or nothing: when the HealthServer refuses one, the others are put back.
+   */
+  private publishAll(services: string[], status: 'SERVING' | 'NOT_SERVING'): void {
+    const done: [string, 'SERVING' | 'NOT_SERVING' | undefined, ReturnType<HealthServer['getStatus']>][] = [];
+    try {
+      for (const service of services) {
+        const before = this.published.get(service);
+        if (before === status) continue;
+        const previous = this.health.getStatus(service);
+        this.health.setStatus(service, status);
+        this.published.set(service, status);
+        done.push([service, before, previous]);
+      }
+    } catch (error) {
+      for (const [service, before, previous] of done.reverse()) {
+        if (before === undefined) this.published.delete(service);
+        else this.published.set(service, before);
+        if (previous === undefined) this.health.clearStatus(service);
+        else this.health.setStatus(service, previous);
+      }
+      throw error;
+    }
+  }
+
+  private notify(result: CheckResult): void {
+    for (const listener of this.listeners) {
+      try {
+        listener({ ...result, services: [...result.services] });
+      } catch (error) {
+        if (this.listenerFailureReported) continue;
+        this.listenerFailureReported = true;
+        process.emitWarning(`a DependencyChecks onResult listener threw (reported once): ${thrownText(error)}`, {
+          code: 'GRPC_HEALTH_KIT_LISTENER_ERROR',
+        });
       }
     }
-    if (this.checks.size > 0) statuses.set('', all ? 'SERVING' : 'NOT_SERVING');
-    for (const [service, status] of statuses) {
-      if (this.published.get(service) === status) continue;
-      this.published.set(service, status);
-      this.health.setStatus(service, status);
+  }
+
+  private dispose(check: Check): void {
+    try {
+      const disposing = check.fn.dispose?.();
+      if (disposing && typeof (disposing as Promise<void>).then === 'function') (disposing as Promise<void>).then(undefined, () => {});
+    } catch {
+      // a dispose step that throws has released what it could
     }
   }
 }

@@ -14,6 +14,7 @@ import {
 } from '@grpc/grpc-js';
 import { HealthClient as GeneratedHealthClient } from '../generated/grpc/health/v1/health.js';
 import { HealthArgumentError, HealthRpcError } from '../errors.js';
+import { shownValue } from '../shown-value.js';
 import { type ServingStatus, statusFromWire } from '../status.js';
 import { type BackoffOptions, type HealthWatchEvent, HealthWatchLoop } from './watch-loop.js';
 
@@ -30,7 +31,11 @@ export interface CallOptions {
 
 /** Options of {@link HealthClient.check} and {@link HealthClient.list}. */
 export interface UnaryCallOptions extends CallOptions {
-  /** The deadline, as a date or milliseconds from now. Defaults to the client's `timeoutMs`. */
+  /**
+   * The deadline, as a date or milliseconds from now, at most 2^31-1 ms (about 24.8
+   * days) ahead. Defaults to the client's `timeoutMs`. Anything else rejects the
+   * call with a {@link HealthArgumentError}.
+   */
   deadline?: Date | number;
 }
 
@@ -52,11 +57,37 @@ export interface HealthClientOptions extends Partial<ClientOptions> {
   timeoutMs?: number;
 }
 
-function deadlineOf(deadline: Date | number | undefined, fallbackMs: number): Date {
-  if (deadline instanceof Date) return deadline;
+// grpc-js cannot send a timeout of 10^8 hours or more (it throws, out of the call), and
+// setTimeout caps at 2^31-1 ms: the longest deadline accepted, about 24.8 days.
+const MAX_DEADLINE_MS = 2 ** 31 - 1;
+
+/**
+ * The deadline of a call: a Date (not invalid, at most {@link MAX_DEADLINE_MS} ahead;
+ * a past one fails the call with DEADLINE_EXCEEDED) or milliseconds in (0, 2^31-1].
+ * @throws {@link HealthArgumentError} for anything else.
+ */
+function deadlineOf(deadline: unknown, fallbackMs: number): Date {
+  if (deadline instanceof Date) {
+    const ahead = deadline.getTime() - Date.now();
+    if (Number.isNaN(ahead) || ahead > MAX_DEADLINE_MS) {
+      throw new HealthArgumentError(`deadline must be a valid Date at most ${MAX_DEADLINE_MS} ms ahead`);
+    }
+    return deadline;
+  }
   const ms = deadline ?? fallbackMs;
-  if (!Number.isFinite(ms) || ms <= 0) throw new HealthArgumentError(`deadline must be a positive number of milliseconds, got ${ms}`);
+  if (typeof ms !== 'number' || !(ms > 0 && ms <= MAX_DEADLINE_MS)) {
+    throw new HealthArgumentError(`deadline must be a number of milliseconds in (0, ${MAX_DEADLINE_MS}], got ${shownValue(ms)}`);
+  }
   return new Date(Date.now() + ms);
+}
+
+/** Checks what a caller passed to a call, before grpc-js sees it. */
+function checkCall(service: unknown, options: unknown): void {
+  if (typeof service !== 'string') throw new HealthArgumentError(`service must be a string, got ${shownValue(service)}`);
+  if (typeof options !== 'object' || options === null) throw new HealthArgumentError('call options must be an object');
+  const { metadata, signal } = options as CallOptions;
+  if (metadata !== undefined && !(metadata instanceof Metadata)) throw new HealthArgumentError('metadata must be a grpc-js Metadata');
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new HealthArgumentError('signal must be an AbortSignal');
 }
 
 /**
@@ -136,6 +167,7 @@ export class HealthClient {
    * any other ending (`UNIMPLEMENTED`, `UNAVAILABLE`...). It does not reconnect.
    */
   async *watch(service = '', options: WatchOptions = {}): AsyncGenerator<ServingStatus, void, undefined> {
+    checkCall(service, options);
     const { signal } = options;
     if (signal?.aborted) return;
     const call = this.raw.watch({ service }, options.metadata ?? new Metadata());
@@ -165,6 +197,7 @@ export class HealthClient {
     service = '',
     options: WatchHealthOptions = {},
   ): AsyncGenerator<HealthWatchEvent, void, undefined> {
+    checkCall(service, options);
     const { signal } = options;
     if (signal?.aborted) return;
     const queue: HealthWatchEvent[] = [];
@@ -220,6 +253,8 @@ export class HealthClient {
     ) => { cancel(): void },
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      // Whatever throws in here (a bad argument) rejects the promise: never a throw out of a callback.
+      checkCall(service ?? '', options);
       const { signal } = options;
       if (signal?.aborted) {
         reject(new HealthRpcError(method, GrpcStatus.CANCELLED, 'aborted before the call started', service, undefined));

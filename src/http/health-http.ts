@@ -1,16 +1,17 @@
 /**
- * An HTTP view of the health state, for load balancers and Kubernetes HTTP probes
- * that cannot speak gRPC. Node's `http` module only, on a port of its own:
- *
- * - `GET /livez`: 200 while the process answers (liveness must not depend on others).
- * - `GET /readyz`: 200 when `""` (or `?service=name`) is SERVING, else 503 (404 for an unknown service).
- * - `GET /healthz`: 200 when every registered service is SERVING, else 503.
- *
- * Add `?verbose` for a JSON body listing each service and, with checks, each check.
+ * The HTTP view on a port of its own (Node's `http` module only), for load
+ * balancers and Kubernetes HTTP probes that cannot speak gRPC. The paths and
+ * answers are those of {@link healthHttpHandler}.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { DependencyChecks } from '../checks/dependency-checks.js';
+import { HealthArgumentError } from '../errors.js';
+import { shownValue } from '../shown-value.js';
 import type { HealthServer } from '../server/health-server.js';
+import { healthHttpHandler } from './health-http-handler.js';
+
+/** Default of {@link HealthHttpOptions.closeTimeoutMs}. */
+export const DEFAULT_HTTP_CLOSE_TIMEOUT_MS = 2000;
 
 /** Options of {@link startHealthHttp}. */
 export interface HealthHttpOptions {
@@ -20,6 +21,11 @@ export interface HealthHttpOptions {
   host?: string;
   /** Checks to list in verbose answers. */
   checks?: DependencyChecks;
+  /**
+   * How long {@link HealthHttpServer.close} lets requests in progress finish before
+   * it cuts every connection, ms. Default {@link DEFAULT_HTTP_CLOSE_TIMEOUT_MS}.
+   */
+  closeTimeoutMs?: number;
 }
 
 /** A running HTTP view. */
@@ -28,64 +34,27 @@ export interface HealthHttpServer {
   port: number;
   /** The node http server. */
   server: Server;
-  /** Stops listening and closes idle connections. */
+  /**
+   * Stops listening, closes idle connections at once, and after `closeTimeoutMs`
+   * every other one (a stalled or half-sent request included). Resolves when all are closed.
+   */
   close(): Promise<void>;
 }
 
-function send(response: ServerResponse, code: number, body: string | object, head: boolean): void {
-  const text = typeof body === 'string' ? `${body}\n` : `${JSON.stringify(body, null, 2)}\n`;
-  response.writeHead(code, {
-    'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
-    'cache-control': 'no-store',
-    'content-length': Buffer.byteLength(text),
-  });
-  response.end(head ? undefined : text);
-}
-
-function handle(health: HealthServer, checks: DependencyChecks | undefined, request: IncomingMessage, response: ServerResponse): void {
-  const head = request.method === 'HEAD';
-  if (request.method !== 'GET' && !head) {
-    response.setHeader('allow', 'GET, HEAD');
-    send(response, 405, 'method not allowed', head);
-    return;
-  }
-  const url = new URL(request.url ?? '/', 'http://localhost');
-  const verbose = url.searchParams.has('verbose');
-  const statuses = health.getStatuses();
-  const detail = () => ({
-    services: Object.fromEntries(statuses),
-    shutdown: health.isShutdown,
-    ...(checks ? { checks: checks.results() } : {}),
-  });
-  let ok: boolean;
-  switch (url.pathname) {
-    case '/livez':
-      send(response, 200, verbose ? { status: 'ok' } : 'ok', head);
-      return;
-    case '/readyz': {
-      const service = url.searchParams.get('service') ?? '';
-      const status = statuses.get(service);
-      if (status === undefined) {
-        send(response, 404, verbose ? { service, status: 'SERVICE_UNKNOWN' } : `unknown service ${JSON.stringify(service)}`, head);
-        return;
-      }
-      ok = status === 'SERVING';
-      send(response, ok ? 200 : 503, verbose ? { service, status, ...detail() } : status, head);
-      return;
-    }
-    case '/healthz': {
-      ok = [...statuses.values()].every((status) => status === 'SERVING');
-      send(response, ok ? 200 : 503, verbose ? { status: ok ? 'SERVING' : 'NOT_SERVING', ...detail() } : ok ? 'SERVING' : 'NOT_SERVING', head);
-      return;
-    }
-    default:
-      send(response, 404, 'not found: try /livez, /readyz or /healthz', head);
-  }
-}
+// A probe sends a few hundred bytes at once: a request still incomplete after this is stalled.
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 10_000;
 
 /** Starts the HTTP view of `health`. */
 export async function startHealthHttp(health: HealthServer, options: HealthHttpOptions): Promise<HealthHttpServer> {
-  const server = createServer((request, response) => handle(health, options.checks, request, response));
+  const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_HTTP_CLOSE_TIMEOUT_MS;
+  if (typeof closeTimeoutMs !== 'number' || !(closeTimeoutMs >= 0 && closeTimeoutMs <= 2 ** 31 - 1)) {
+    throw new HealthArgumentError(`closeTimeoutMs must be a number of milliseconds in [0, 2^31-1], got ${shownValue(closeTimeoutMs)}`);
+  }
+  const handler = healthHttpHandler(health, { checks: options.checks });
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, (request, response) =>
+    handler(request, response),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => {
@@ -94,13 +63,20 @@ export async function startHealthHttp(health: HealthServer, options: HealthHttpO
     });
   });
   const address = server.address();
+  let closing: Promise<void> | undefined;
   return {
     port: typeof address === 'object' && address ? address.port : options.port,
     server,
     close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
+      (closing ??= new Promise<void>((resolve) => {
+        // server.close() also stops Node's checker of headersTimeout and requestTimeout,
+        // so a half-sent request would hold it forever: cut what remains after the bound.
+        const cut = setTimeout(() => server.closeAllConnections(), closeTimeoutMs);
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
         server.closeIdleConnections();
-      }),
+      })),
   };
 }

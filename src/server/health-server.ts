@@ -281,7 +281,8 @@ export class HealthServer {
       );
       return;
     }
-    const statuses: HealthListResponse['statuses'] = {};
+    // No prototype: a service named "__proto__" is a key like any other.
+    const statuses: HealthListResponse['statuses'] = Object.create(null);
     for (const [service, status] of this.published) statuses[service] = RESPONSES[status];
     callback(null, { statuses });
   }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer as createTcpServer } from 'node:net';
+import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import {
   type CheckResult,
   DependencyChecks,
@@ -270,5 +271,229 @@ describe('built-in checks', () => {
     }
     await checks.runNow();
     assert.match(result(checks, 'loop').lastError ?? '', /event loop blocked for \d+ ms \(limit 100 ms\)/);
+  });
+});
+
+/** Runs test/fixtures/checks-hostile.ts with `scenario`; resolves with its exit code and output. */
+async function hostileProcess(scenario: string) {
+  const script = fileURLToPath(new URL('../fixtures/checks-hostile.js', import.meta.url));
+  const child = spawn(process.execPath, [script, scenario], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  try {
+    const [code] = (await within(once(child, 'exit'), 10_000, `the ${scenario} process to exit`)) as [number];
+    return { code, output };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+describe('DependencyChecks: caller mistakes never take the process down (child processes)', () => {
+  it('a throwing onResult listener is reported once; checks go on', async () => {
+    const { code, output } = await hostileProcess('throwing-listener');
+    assert.equal(code, 0, output);
+    assert.match(output, /alive runs=\d+/);
+    assert.equal(output.match(/onResult listener threw/g)?.length, 1, output);
+  });
+
+  it('add() refusing a name or a service registers nothing: later runs are fine', async () => {
+    const { code, output } = await hostileProcess('bad-add');
+    assert.equal(code, 0, output);
+    assert.match(output, /alive runs=\d+ checks=1 statuses= counted=ok/, 'only the good check, only the service ""');
+  });
+
+  it('checks rejecting with a revoked Proxy or an Error whose message getter throws are failures', async () => {
+    const { code, output } = await hostileProcess('hostile-errors');
+    assert.equal(code, 0, output);
+    assert.match(output, /revoked-proxy=check threw a value of type object that cannot be shown/);
+    assert.match(output, /throwing-message=check threw/);
+    assert.match(output, /hostile-outcome=.+/);
+  });
+});
+
+describe('DependencyChecks: arguments', () => {
+  it('services given as a string is refused, not split into characters', () => {
+    const health = new HealthServer();
+    const checks = new DependencyChecks(health);
+    assert.throws(() => checks.add('db', () => true, { services: 'orders.Orders' as never }), /services must be an array.*wrap one name/);
+    assert.deepEqual([...health.getStatuses().keys()], ['']);
+    assert.deepEqual(checks.results(), []);
+  });
+
+  it('stop() keeps a run in progress from publishing or reporting afterwards', async () => {
+    const health = new HealthServer();
+    let finish: (() => void) | undefined;
+    let first = true;
+    const checks = new DependencyChecks(health).add(
+      'slow',
+      () => (first ? new Promise<void>((resolve) => (finish = resolve)) : undefined),
+      { services: ['s.S'] },
+    );
+    const seen: CheckResult[] = [];
+    checks.onResult((r) => seen.push(r));
+    const running = checks.runNow();
+    await until(() => finish !== undefined, 2000, 'the run to start');
+    checks.stop();
+    first = false;
+    finish!();
+    await running;
+    assert.equal(health.getStatus('s.S'), 'NOT_SERVING', 'the pass after stop() is not published');
+    assert.equal(result(checks, 'slow').state, 'pending');
+    assert.deepEqual(seen, []);
+    await checks.runNow();
+    assert.equal(health.getStatus('s.S'), 'SERVING', 'runNow() after stop() works');
+  });
+
+  it('property: add() with any arguments registers a check or throws HealthArgumentError and registers nothing', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    const garbage = fc.oneof(fc.constant(undefined), fc.constant(null), fc.double(), fc.string({ maxLength: 3 }), fc.boolean(), fc.object({ maxDepth: 1 }));
+    const fn = fc.constantFrom<unknown>(
+      () => true,
+      () => false,
+      () => Promise.reject(new Error('down')),
+      () => {
+        throw 'a string';
+      },
+      42,
+      undefined,
+    );
+    const services = fc.oneof(fc.array(fc.oneof(fc.string({ maxLength: 8 }), fc.constant('__proto__'), fc.constant('s'.repeat(2000))), { maxLength: 3 }), garbage);
+    const options = fc.oneof(
+      fc.record(
+        {
+          services,
+          intervalMs: fc.oneof(fc.integer({ min: 1, max: 50 }), garbage),
+          timeoutMs: fc.oneof(fc.integer({ min: 1, max: 50 }), garbage),
+          jitter: fc.oneof(fc.double({ min: 0, max: 0.99, noNaN: true }), garbage),
+          failureThreshold: fc.oneof(fc.integer({ min: 1, max: 3 }), garbage),
+          successThreshold: fc.oneof(fc.integer({ min: 1, max: 3 }), garbage),
+        },
+        { requiredKeys: [] },
+      ),
+      garbage,
+    );
+    const name = fc.oneof({ weight: 3, arbitrary: fc.string({ maxLength: 6 }) }, fc.anything({ maxDepth: 0 }));
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(name, fn, options), { minLength: 1, maxLength: 4 }), async (adds) => {
+          const health = new HealthServer();
+          const checks = new DependencyChecks(health);
+          const added = new Set<string>();
+          const fed = new Set<string>(['']);
+          for (const [n, f, o] of adds) {
+            try {
+              checks.add(n as string, f as never, o as never);
+              added.add(n as string);
+              for (const service of (o as { services?: string[] } | undefined)?.services ?? []) fed.add(service);
+            } catch (error) {
+              assert.ok(error instanceof HealthArgumentError, String(error));
+            }
+          }
+          assert.deepEqual(new Set(checks.results().map((r) => r.name)), added);
+          assert.deepEqual(new Set(health.getStatuses().keys()), fed);
+          await within(checks.runNow(), 2000, 'runNow');
+          checks.start();
+          checks.stop();
+        }),
+        { numRuns: 200 },
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(rejections, []);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+});
+
+describe('DependencyChecks: cost of a run', { timeout: 30_000 }, () => {
+  // Per run, the work is in the check's own services; it used to be in every check (O(n) per run, O(n²) per round).
+  it('a run with 20,000 checks registered costs about what it costs with 20', async () => {
+    const perRun = async (registered: number) => {
+      const checks = new DependencyChecks(new HealthServer());
+      let healthy = true;
+      checks.add('flipping', () => healthy, { services: ['flip.Flip'], failureThreshold: 1 });
+      for (let i = 1; i < registered; i++) checks.add(`c${i}`, () => true, { services: [`s${i % 100}`] });
+      const rounds = 2000;
+      const started = performance.now();
+      for (let i = 0; i < rounds; i++) {
+        healthy = !healthy; // every run changes the status: the aggregate is recomputed each time
+        await checks.runNow('flipping');
+      }
+      return (performance.now() - started) / rounds;
+    };
+    await perRun(20); // warm-up
+    const small = await perRun(20);
+    const large = await within(perRun(20_000), 20_000, 'the runs with 20,000 checks');
+    assert.ok(large < small * 10, `${large.toFixed(3)} ms per run with 20,000 checks, ${small.toFixed(3)} ms with 20`);
+  });
+});
+
+describe('DependencyChecks: stop() releases what checks hold', () => {
+  it('eventLoopDelayCheck timers are cleared by stop() and started again by a later run', async () => {
+    const live = new Set<unknown>();
+    const realSet = globalThis.setInterval;
+    const realClear = globalThis.clearInterval;
+    globalThis.setInterval = ((...args: Parameters<typeof setInterval>) => {
+      const timer = realSet(...args);
+      live.add(timer);
+      return timer;
+    }) as typeof setInterval;
+    globalThis.clearInterval = ((timer: NodeJS.Timeout | undefined) => {
+      live.delete(timer);
+      realClear(timer);
+    }) as typeof clearInterval;
+    try {
+      const checks = new DependencyChecks(new HealthServer());
+      for (let i = 0; i < 50; i++) checks.add(`loop${i}`, eventLoopDelayCheck());
+      await checks.runNow();
+      assert.equal(live.size, 50);
+      checks.stop();
+      assert.equal(live.size, 0, 'every sampler cleared');
+      await checks.runNow();
+      assert.equal(live.size, 50, 'started again');
+      checks.stop();
+      assert.equal(live.size, 0);
+    } finally {
+      globalThis.setInterval = realSet;
+      globalThis.clearInterval = realClear;
+    }
+  });
+
+  it("grpcCheck closes the client it opened on stop() (the connection ends), and leaves yours open", async () => {
+    const h = await startHealth();
+    // A TCP relay in front of the server, to see the check's connections from outside.
+    const open = new Set<Socket>();
+    const relay = createTcpServer((socket) => {
+      const upstream = connect(h.port, '127.0.0.1');
+      open.add(socket);
+      socket.pipe(upstream).pipe(socket);
+      const end = () => {
+        open.delete(socket);
+        socket.destroy();
+        upstream.destroy();
+      };
+      socket.on('close', end).on('error', end);
+      upstream.on('close', end).on('error', end);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const relayPort = (relay.address() as AddressInfo).port;
+    try {
+      const checks = new DependencyChecks(new HealthServer()).add('grpc', grpcCheck(`127.0.0.1:${relayPort}`));
+      await checks.runNow();
+      assert.equal(result(checks, 'grpc').state, 'healthy');
+      assert.ok(open.size >= 1);
+      checks.stop();
+      await until(() => open.size === 0, 3000, "the check's connection to close");
+      await checks.runNow();
+      assert.equal(result(checks, 'grpc').state, 'healthy', 'a later run opens a new client');
+      checks.stop();
+      await until(() => open.size === 0, 3000, 'the second connection to close');
+    } finally {
+      relay.close();
+      h.close();
+    }
   });
 });
