@@ -4,10 +4,13 @@
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { HealthRpcError } from '../errors.js';
-import { clientFor, connect, headersMetadata, signalOnInterrupt } from './connection.js';
-import { CliFailure, connectionSettings } from './options.js';
+import { clientFor, connect, goStatusText, headersMetadata } from './connection.js';
+import { formatGoDuration, msToNs, nsToMs } from './duration.js';
 import { EXIT } from './exit-codes.js';
-import { type FlagValues, formatDuration } from './flags.js';
+import type { Command } from './command.js';
+import type { FlagValues } from './flags.js';
+import { abortOnInterrupt } from './interrupt.js';
+import { CliFailure, CONNECTION_FLAGS, type ConnectionSettings, connectionSettings, describeSettings } from './options.js';
 
 /** One service's outcome. */
 interface Outcome {
@@ -19,13 +22,15 @@ interface Outcome {
 }
 
 /** Describes a failed Check the way grpc-health-probe does. */
-function describeFailure(error: unknown, rpcTimeoutMs: number): string {
+function describeFailure(error: unknown, settings: ConnectionSettings, signal: AbortSignal): string {
   if (error instanceof HealthRpcError) {
     if (error.code === GrpcStatus.UNIMPLEMENTED) {
       return `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ${error.details}`;
     }
-    if (error.code === GrpcStatus.DEADLINE_EXCEEDED) return `timeout: health rpc did not complete within ${formatDuration(rpcTimeoutMs)}`;
-    return `error: health rpc failed: rpc error: code = ${GrpcStatus[error.code]} desc = ${error.details}`;
+    if (error.code === GrpcStatus.DEADLINE_EXCEEDED) return `timeout: health rpc did not complete within ${formatGoDuration(settings.rpcTimeoutNs)}`;
+    // Cancelled by our signal: what grpc-go says for a cancelled context.
+    const details = error.code === GrpcStatus.CANCELLED && signal.aborted ? 'context canceled' : error.details;
+    return `error: health rpc failed: ${goStatusText(error.code, details)}`;
   }
   return `error: health rpc failed: ${(error as Error).message}`;
 }
@@ -33,15 +38,9 @@ function describeFailure(error: unknown, rpcTimeoutMs: number): string {
 /** Runs the subcommand; returns the exit code. */
 export async function runCheck(values: FlagValues, log: (line: string) => void, out: (line: string) => void): Promise<number> {
   const settings = connectionSettings(values);
-  if (settings.verbose) {
-    log('parsed options:');
-    log(`> addr=${settings.addr} conn_timeout=${formatDuration(settings.connectTimeoutMs)} rpc_timeout=${formatDuration(settings.rpcTimeoutMs)}`);
-    if (settings.headers.length > 0) log(`> headers: ${settings.headers.map(([k, v]) => `${k}: ${v}`).join(', ')}`);
-    log(`> tls=${settings.tls}`);
-    log(`> services=${settings.services.map((s) => JSON.stringify(s)).join(',')}`);
-  }
-  const signal = signalOnInterrupt(log);
-  const client = clientFor(settings);
+  if (settings.verbose) for (const line of describeSettings(settings)) log(line);
+  const signal = abortOnInterrupt(log);
+  const client = await clientFor(settings);
   try {
     if (settings.verbose) log('establishing connection');
     const connectStart = performance.now();
@@ -55,15 +54,15 @@ export async function runCheck(values: FlagValues, log: (line: string) => void, 
       }
       throw error;
     }
-    const connectMs = performance.now() - connectStart;
-    if (settings.verbose) log(`connection established (took ${formatDuration(connectMs)})`);
+    const connectNs = msToNs(performance.now() - connectStart);
+    if (settings.verbose) log(`connection established (took ${formatGoDuration(connectNs)})`);
 
     const metadata = headersMetadata(settings);
     const outcomes: Outcome[] = [];
     for (const service of settings.services) {
       const started = performance.now();
       try {
-        const status = await client.check(service, { deadline: settings.rpcTimeoutMs, metadata, signal });
+        const status = await client.check(service, { deadline: nsToMs(settings.rpcTimeoutNs), metadata, signal });
         const serving = status === 'SERVING';
         outcomes.push({
           service,
@@ -76,14 +75,16 @@ export async function runCheck(values: FlagValues, log: (line: string) => void, 
         outcomes.push({
           service,
           exitCode: EXIT.RPC_FAILURE,
-          message: describeFailure(error, settings.rpcTimeoutMs),
+          message: describeFailure(error, settings, signal),
           latencyMs: performance.now() - started,
         });
       }
     }
     const many = outcomes.length > 1;
     for (const outcome of outcomes) {
-      if (settings.verbose) log(`time elapsed: connect=${formatDuration(connectMs)} rpc=${formatDuration(outcome.latencyMs)}`);
+      if (settings.verbose && outcome.status === 'SERVING') {
+        log(`time elapsed: connect=${formatGoDuration(connectNs)} rpc=${formatGoDuration(msToNs(outcome.latencyMs))}`);
+      }
       log(many ? `${JSON.stringify(outcome.service)}: ${outcome.message}` : outcome.message);
       if (settings.json) {
         out(
@@ -103,3 +104,15 @@ export async function runCheck(values: FlagValues, log: (line: string) => void, 
     client.close();
   }
 }
+
+/** `grpc-health check` (also what runs without a command, as grpc_health_probe). */
+export const checkCommand: Command = {
+  usage: 'grpc-health [check] -addr host:port [-service name]... [flags]',
+  flags: { ...CONNECTION_FLAGS, version: { kind: 'bool', help: 'show version and exit' } },
+  examples: [
+    'grpc-health -addr=localhost:5000 -service=echo.Echo      # grpc_health_probe lines work as they are',
+    'grpc-health check -addr api:443 -tls -tls-ca-cert ca.pem -service a -service b -json',
+    'grpc-health check -addr unix:///run/app.sock -rpc-header "authorization: Bearer x"',
+  ],
+  run: runCheck,
+};
