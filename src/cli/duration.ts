@@ -102,9 +102,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export function setLongTimeout(onTimeout: () => void, ms: number): () => void {
   let timer: NodeJS.Timeout;
-  const deadline = performance.now() + ms;
+  const deadline = Date.now() + ms;
   const arm = () => {
-    const left = deadline - performance.now();
+    const left = deadline - Date.now();
     timer = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(onTimeout, Math.max(0, Math.ceil(left)));
   };
   arm();
