@@ -131,7 +131,7 @@ describe('grpc-health list', () => {
     try {
       const result = await runCli(['list', '-addr', h.address]);
       assert.equal(result.code, 3);
-      assert.match(result.stderr, /RESOURCE_EXHAUSTED desc = server health list exceeds maximum capacity: 1/);
+      assert.match(result.stderr, /code = ResourceExhausted desc = server health list exceeds maximum capacity: 1/);
     } finally {
       h.close();
     }
