@@ -5,7 +5,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { HealthRpcError } from '../errors.js';
 import { clientFor, connect, goStatusText, headersMetadata } from './connection.js';
-import { formatGoDuration, msToNs, nsToMs } from './duration.js';
+import { formatGoDuration, nsToMs } from './duration.js';
 import { EXIT } from './exit-codes.js';
 import type { Command } from './command.js';
 import type { FlagValues } from './flags.js';
@@ -18,7 +18,7 @@ interface Outcome {
   status?: string;
   exitCode: number;
   message: string;
-  latencyMs: number;
+  latencyNs: bigint;
 }
 
 /** Describes a failed Check the way grpc-health-probe does. */
@@ -43,7 +43,7 @@ export async function runCheck(values: FlagValues, log: (line: string) => void, 
   const client = await clientFor(settings);
   try {
     if (settings.verbose) log('establishing connection');
-    const connectStart = performance.now();
+    const connectStart = process.hrtime.bigint();
     try {
       await connect(client, settings, signal);
     } catch (error) {
@@ -54,13 +54,13 @@ export async function runCheck(values: FlagValues, log: (line: string) => void, 
       }
       throw error;
     }
-    const connectNs = msToNs(performance.now() - connectStart);
+    const connectNs = process.hrtime.bigint() - connectStart;
     if (settings.verbose) log(`connection established (took ${formatGoDuration(connectNs)})`);
 
     const metadata = headersMetadata(settings);
     const outcomes: Outcome[] = [];
     for (const service of settings.services) {
-      const started = performance.now();
+      const started = process.hrtime.bigint();
       try {
         const status = await client.check(service, { deadline: nsToMs(settings.rpcTimeoutNs), metadata, signal });
         const serving = status === 'SERVING';
@@ -69,21 +69,21 @@ export async function runCheck(values: FlagValues, log: (line: string) => void, 
           status,
           exitCode: serving ? EXIT.OK : EXIT.UNHEALTHY,
           message: serving ? `status: ${status}` : `service unhealthy (responded with ${JSON.stringify(status)})`,
-          latencyMs: performance.now() - started,
+          latencyNs: process.hrtime.bigint() - started,
         });
       } catch (error) {
         outcomes.push({
           service,
           exitCode: EXIT.RPC_FAILURE,
           message: describeFailure(error, settings, signal),
-          latencyMs: performance.now() - started,
+          latencyNs: process.hrtime.bigint() - started,
         });
       }
     }
     const many = outcomes.length > 1;
     for (const outcome of outcomes) {
       if (settings.verbose && outcome.status === 'SERVING') {
-        log(`time elapsed: connect=${formatGoDuration(connectNs)} rpc=${formatGoDuration(msToNs(outcome.latencyMs))}`);
+        log(`time elapsed: connect=${formatGoDuration(connectNs)} rpc=${formatGoDuration(outcome.latencyNs)}`);
       }
       log(many ? `${JSON.stringify(outcome.service)}: ${outcome.message}` : outcome.message);
       if (settings.json) {
@@ -93,7 +93,7 @@ export async function runCheck(values: FlagValues, log: (line: string) => void, 
             service: outcome.service,
             status: outcome.status ?? null,
             code: outcome.exitCode,
-            latency_ms: Number(outcome.latencyMs.toFixed(3)),
+            latency_ms: Number((nsToMs(outcome.latencyNs)).toFixed(3)),
             ...(outcome.status === undefined ? { error: outcome.message } : {}),
           }),
         );

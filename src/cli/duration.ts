@@ -88,7 +88,7 @@ export function nsToMs(ns: bigint): number {
   return Number(ns) / 1e6;
 }
 
-/** Milliseconds (as `performance.now()` differences give them) as nanoseconds. */
+/** Milliseconds as nanoseconds. */
 export function msToNs(ms: number): bigint {
   return BigInt(Math.round(ms * 1e6));
 }

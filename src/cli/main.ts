@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * `grpc-health`: check, watch, list and serve gRPC health, flag- and exit-code
  * compatible with grpc-health-probe (`grpc-health -addr=:5000` is a check).
