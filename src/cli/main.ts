@@ -12,7 +12,10 @@ import { EXIT } from './exit-codes.js';
 import { FlagError, goUsage, HelpRequested, parseFlags, UsageError } from './flags.js';
 import { CliFailure } from './options.js';
 
-/** The commands: a summary for `grpc-health help`, and the module that defines it, loaded when it runs. */
+/**
+ * The commands: a summary for `grpc-health help`, and the module that defines it
+ * (exporting a {@link Command}), loaded when it runs. A new command is one line here.
+ */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   check: { summary: 'ask a server whether services are SERVING (grpc-health-probe compatible)', load: async () => (await import('./check.js')).checkCommand },
   watch: { summary: 'print status changes as they happen; or wait for a status (-until)', load: async () => (await import('./watch.js')).watchCommand },
