@@ -4,10 +4,13 @@
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { HealthRpcError } from '../errors.js';
-import { clientFor, connect, headersMetadata, signalOnInterrupt } from './connection.js';
-import { CliFailure, connectionSettings } from './options.js';
+import { clientFor, connect, goStatusText, headersMetadata } from './connection.js';
+import { formatGoDuration, nsToMs } from './duration.js';
 import { EXIT } from './exit-codes.js';
-import { type FlagValues, formatDuration } from './flags.js';
+import type { Command } from './command.js';
+import type { FlagValues } from './flags.js';
+import { abortOnInterrupt } from './interrupt.js';
+import { CliFailure, CONNECTION_FLAGS, type ConnectionSettings, connectionSettings, describeSettings } from './options.js';
 
 /** One service's outcome. */
 interface Outcome {
@@ -15,17 +18,19 @@ interface Outcome {
   status?: string;
   exitCode: number;
   message: string;
-  latencyMs: number;
+  latencyNs: bigint;
 }
 
 /** Describes a failed Check the way grpc-health-probe does. */
-function describeFailure(error: unknown, rpcTimeoutMs: number): string {
+function describeFailure(error: unknown, settings: ConnectionSettings, signal: AbortSignal): string {
   if (error instanceof HealthRpcError) {
     if (error.code === GrpcStatus.UNIMPLEMENTED) {
       return `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ${error.details}`;
     }
-    if (error.code === GrpcStatus.DEADLINE_EXCEEDED) return `timeout: health rpc did not complete within ${formatDuration(rpcTimeoutMs)}`;
-    return `error: health rpc failed: rpc error: code = ${GrpcStatus[error.code]} desc = ${error.details}`;
+    if (error.code === GrpcStatus.DEADLINE_EXCEEDED) return `timeout: health rpc did not complete within ${formatGoDuration(settings.rpcTimeoutNs)}`;
+    // Cancelled by our signal: what grpc-go says for a cancelled context.
+    const details = error.code === GrpcStatus.CANCELLED && signal.aborted ? 'context canceled' : error.details;
+    return `error: health rpc failed: ${goStatusText(error.code, details)}`;
   }
   return `error: health rpc failed: ${(error as Error).message}`;
 }
@@ -33,18 +38,12 @@ function describeFailure(error: unknown, rpcTimeoutMs: number): string {
 /** Runs the subcommand; returns the exit code. */
 export async function runCheck(values: FlagValues, log: (line: string) => void, out: (line: string) => void): Promise<number> {
   const settings = connectionSettings(values);
-  if (settings.verbose) {
-    log('parsed options:');
-    log(`> addr=${settings.addr} conn_timeout=${formatDuration(settings.connectTimeoutMs)} rpc_timeout=${formatDuration(settings.rpcTimeoutMs)}`);
-    if (settings.headers.length > 0) log(`> headers: ${settings.headers.map(([k, v]) => `${k}: ${v}`).join(', ')}`);
-    log(`> tls=${settings.tls}`);
-    log(`> services=${settings.services.map((s) => JSON.stringify(s)).join(',')}`);
-  }
-  const signal = signalOnInterrupt(log);
-  const client = clientFor(settings);
+  if (settings.verbose) for (const line of describeSettings(settings)) log(line);
+  const signal = abortOnInterrupt(log);
+  const client = await clientFor(settings);
   try {
     if (settings.verbose) log('establishing connection');
-    const connectStart = performance.now();
+    const connectStart = process.hrtime.bigint();
     try {
       await connect(client, settings, signal);
     } catch (error) {
@@ -55,35 +54,37 @@ export async function runCheck(values: FlagValues, log: (line: string) => void, 
       }
       throw error;
     }
-    const connectMs = performance.now() - connectStart;
-    if (settings.verbose) log(`connection established (took ${formatDuration(connectMs)})`);
+    const connectNs = process.hrtime.bigint() - connectStart;
+    if (settings.verbose) log(`connection established (took ${formatGoDuration(connectNs)})`);
 
     const metadata = headersMetadata(settings);
     const outcomes: Outcome[] = [];
     for (const service of settings.services) {
-      const started = performance.now();
+      const started = process.hrtime.bigint();
       try {
-        const status = await client.check(service, { deadline: settings.rpcTimeoutMs, metadata, signal });
+        const status = await client.check(service, { deadline: nsToMs(settings.rpcTimeoutNs), metadata, signal });
         const serving = status === 'SERVING';
         outcomes.push({
           service,
           status,
           exitCode: serving ? EXIT.OK : EXIT.UNHEALTHY,
           message: serving ? `status: ${status}` : `service unhealthy (responded with ${JSON.stringify(status)})`,
-          latencyMs: performance.now() - started,
+          latencyNs: process.hrtime.bigint() - started,
         });
       } catch (error) {
         outcomes.push({
           service,
           exitCode: EXIT.RPC_FAILURE,
-          message: describeFailure(error, settings.rpcTimeoutMs),
-          latencyMs: performance.now() - started,
+          message: describeFailure(error, settings, signal),
+          latencyNs: process.hrtime.bigint() - started,
         });
       }
     }
     const many = outcomes.length > 1;
     for (const outcome of outcomes) {
-      if (settings.verbose) log(`time elapsed: connect=${formatDuration(connectMs)} rpc=${formatDuration(outcome.latencyMs)}`);
+      if (settings.verbose && outcome.status === 'SERVING') {
+        log(`time elapsed: connect=${formatGoDuration(connectNs)} rpc=${formatGoDuration(outcome.latencyNs)}`);
+      }
       log(many ? `${JSON.stringify(outcome.service)}: ${outcome.message}` : outcome.message);
       if (settings.json) {
         out(
@@ -92,7 +93,7 @@ export async function runCheck(values: FlagValues, log: (line: string) => void, 
             service: outcome.service,
             status: outcome.status ?? null,
             code: outcome.exitCode,
-            latency_ms: Number(outcome.latencyMs.toFixed(3)),
+            latency_ms: Number((nsToMs(outcome.latencyNs)).toFixed(3)),
             ...(outcome.status === undefined ? { error: outcome.message } : {}),
           }),
         );
@@ -103,3 +104,15 @@ export async function runCheck(values: FlagValues, log: (line: string) => void, 
     client.close();
   }
 }
+
+/** `grpc-health check` (also what runs without a command, as grpc_health_probe). */
+export const checkCommand: Command = {
+  usage: 'grpc-health [check] -addr host:port [-service name]... [flags]',
+  flags: { ...CONNECTION_FLAGS, version: { kind: 'bool', help: 'show version and exit' } },
+  examples: [
+    'grpc-health -addr=localhost:5000 -service=echo.Echo      # grpc_health_probe lines work as they are',
+    'grpc-health check -addr api:443 -tls -tls-ca-cert ca.pem -service a -service b -json',
+    'grpc-health check -addr unix:///run/app.sock -rpc-header "authorization: Bearer x"',
+  ],
+  run: runCheck,
+};

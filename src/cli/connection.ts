@@ -1,33 +1,10 @@
 /** The client the connection flags make, and how it connects. */
-import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { HealthClient } from '../client/health-client.js';
+import { formatGoDuration, nsToMs, setLongTimeout } from './duration.js';
 import { EXIT } from './exit-codes.js';
-import { formatDuration } from './flags.js';
+import { goQuote } from './flags.js';
 import { CliFailure, type ConnectionSettings } from './options.js';
-
-function credentialsFor(settings: ConnectionSettings): grpc.ChannelCredentials {
-  if (!settings.tls) return grpc.credentials.createInsecure();
-  const read = (file: string | undefined, what: string) => {
-    if (!file) return null;
-    try {
-      return readFileSync(file);
-    } catch (error) {
-      throw new CliFailure(
-        EXIT.INVALID_ARGUMENTS,
-        `failed to initialize tls credentials. error=failed to load ${what} from file (${file}): ${(error as Error).message}`,
-      );
-    }
-  };
-  const ca = settings.noVerify ? null : read(settings.caCert, 'root CA certificates');
-  const key = read(settings.clientKey, 'client key');
-  const cert = read(settings.clientCert, 'client certificate');
-  try {
-    return grpc.credentials.createSsl(ca, key, cert, settings.noVerify ? { rejectUnauthorized: false } : {});
-  } catch (error) {
-    throw new CliFailure(EXIT.INVALID_ARGUMENTS, `failed to initialize tls credentials. error=${(error as Error).message}`);
-  }
-}
 
 /** The metadata every RPC carries: the -rpc-header values. */
 export function headersMetadata(settings: ConnectionSettings): grpc.Metadata {
@@ -36,8 +13,9 @@ export function headersMetadata(settings: ConnectionSettings): grpc.Metadata {
   return metadata;
 }
 
-/** A client for the settings (not yet connected). */
-export function clientFor(settings: ConnectionSettings): HealthClient {
+/** A client for the settings (not yet connected). TLS code loads only with `-tls`. */
+export async function clientFor(settings: ConnectionSettings): Promise<HealthClient> {
+  const credentials = settings.tls ? (await import('./tls-credentials.js')).tlsCredentials(settings) : grpc.credentials.createInsecure();
   const options: grpc.ChannelOptions = {
     'grpc.primary_user_agent': settings.userAgent,
     // The one connection of a short-lived command: fail fast, no retries behind our back.
@@ -48,37 +26,53 @@ export function clientFor(settings: ConnectionSettings): HealthClient {
     options['grpc.default_authority'] = settings.serverName;
   }
   if (settings.gzip) options['grpc.default_compression_algorithm'] = 2; // gzip
-  return new HealthClient(settings.target, credentialsFor(settings), { ...options, timeoutMs: settings.rpcTimeoutMs });
+  return new HealthClient(settings.target, credentials, { ...options, timeoutMs: nsToMs(settings.rpcTimeoutNs) });
 }
 
 /** Waits until the client's channel is connected, or fails with exit code 2 in the probe's words. */
 export function connect(client: HealthClient, settings: ConnectionSettings, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const fail = (detail?: string) =>
-      reject(
-        new CliFailure(
-          EXIT.CONNECTION_FAILURE,
-          detail ?? `timeout: failed to connect service ${JSON.stringify(settings.addr)} within ${formatDuration(settings.connectTimeoutMs)}`,
-        ),
-      );
-    const onAbort = () => fail(`error: failed to connect service at ${JSON.stringify(settings.addr)}: cancelled`);
-    signal.addEventListener('abort', onAbort, { once: true });
-    client.raw.waitForReady(Date.now() + settings.connectTimeoutMs, (error) => {
+    const at = goQuote(settings.addr);
+    const settle = (failure?: string) => {
+      cancelTimer();
       signal.removeEventListener('abort', onAbort);
-      if (error) fail();
-      else resolve();
-    });
+      if (failure === undefined) resolve();
+      else reject(new CliFailure(EXIT.CONNECTION_FAILURE, failure));
+    };
+    const onAbort = () => settle(`error: failed to connect service at ${at}: context canceled`);
+    // Our own timer, not waitForReady's: a Go duration can be longer than setTimeout allows.
+    const cancelTimer = setLongTimeout(
+      () => settle(`timeout: failed to connect service ${at} within ${formatGoDuration(settings.connectTimeoutNs)}`),
+      nsToMs(settings.connectTimeoutNs),
+    );
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    client.raw.waitForReady(Infinity, (error) => settle(error ? `error: failed to connect service at ${at}: ${error.message}` : undefined));
   });
 }
 
-/** An AbortSignal that fires on SIGINT or SIGTERM, saying so on stderr. */
-export function signalOnInterrupt(log: (line: string) => void): AbortSignal {
-  const controller = new AbortController();
-  const onSignal = (name: NodeJS.Signals) => {
-    log(`cancellation received (signal: ${name === 'SIGINT' ? 'interrupt' : 'terminated'})`);
-    controller.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  return controller.signal;
+/** grpc-go's names of the status codes, which the probe prints (`code = NotFound`). */
+const GO_CODE_NAMES = [
+  'OK',
+  'Canceled',
+  'Unknown',
+  'InvalidArgument',
+  'DeadlineExceeded',
+  'NotFound',
+  'AlreadyExists',
+  'PermissionDenied',
+  'ResourceExhausted',
+  'FailedPrecondition',
+  'Aborted',
+  'OutOfRange',
+  'Unimplemented',
+  'Internal',
+  'Unavailable',
+  'DataLoss',
+  'Unauthenticated',
+];
+
+/** A status as grpc-go's error prints it: `rpc error: code = NotFound desc = unknown service`. */
+export function goStatusText(code: number, details: string): string {
+  return `rpc error: code = ${GO_CODE_NAMES[code] ?? `Code(${code})`} desc = ${details}`;
 }

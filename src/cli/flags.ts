@@ -1,51 +1,43 @@
 /**
  * Command-line flags the way Go's `flag` package reads them, so grpc-health-probe
  * lines work unchanged: `-flag value`, `-flag=value`, `--flag`, `--flag=value`;
- * booleans as `-flag` or `-flag=true|false`; `--` ends the flags. Durations are Go
- * durations (`1s`, `500ms`, `1m30s`). No dependency: this runs before anything
- * heavy is loaded, so `--help` and bad flags answer at once.
+ * booleans as `-flag` or `-flag=true|false`; `--` or the first non-flag argument
+ * ends the flags. Durations are Go durations (`1s`, `500ms`, `1m30s`), in
+ * nanoseconds. Errors carry Go's wording; {@link goUsage} prints Go's usage text.
+ * No dependency: this runs before anything heavy is loaded.
  */
+import { formatGoDuration, parseGoDuration } from './duration.js';
 
-/** A flag's kind: a string, a switch, a Go duration (read as ms), or a repeatable string. */
+/** A flag's kind: a string, a switch, a Go duration (bigint nanoseconds), or a repeatable string. */
 export type FlagKind = 'string' | 'bool' | 'duration' | 'list';
 
 /** One flag. */
 export interface FlagSpec {
   kind: FlagKind;
-  /** One line for `--help`. */
+  /** One line for the usage text. */
   help: string;
-  /** Shown in `--help`, e.g. `1s`. */
-  defaultText?: string;
+  /** The default, printed in the usage text as Go does (`1s`, or quoted for strings). */
+  defaultValue?: string | bigint;
+  /** Checks one value as it is read (Go's `flag.Value.Set`): an error message, or `undefined` when fine. */
+  check?: (text: string) => string | undefined;
 }
 
-/** Parsed values: strings, booleans, milliseconds, or string lists. */
-export type FlagValues = Record<string, string | boolean | number | string[] | undefined>;
+/** Parsed values: strings, booleans, nanoseconds, or string lists. */
+export type FlagValues = Record<string, string | boolean | bigint | string[] | undefined>;
 
-/** A command-line mistake: printed as one line, exit code 1. */
+/** A mistake in the arguments: `error: <message>`, exit code 1. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Parses a Go duration (`300ms`, `1.5s`, `1m30s`, `0`) into milliseconds; `undefined` when it is not one. */
-export function parseDuration(text: string): number | undefined {
-  const match = /^([-+]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/.exec(text);
-  if (!match) return text === '0' || text === '+0' || text === '-0' ? 0 : undefined;
-  let total = 0;
-  for (const part of text.slice(match[1]!.length).matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
-    total += Number(part[1]) * UNITS_MS[part[2]!]!;
-  }
-  return match[1] === '-' ? -total : total;
+/** A flag the parser could not read (Go's `flag` error): printed bare, followed by the usage, exit code 1. */
+export class FlagError extends Error {
+  override name = 'FlagError';
 }
 
-/** Prints milliseconds the way Go prints a duration, roughly: `1s`, `250ms`, `1m30s`. */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  if (Math.abs(ms) < 1000) return `${Number(ms.toFixed(3))}ms`;
-  const minutes = Math.trunc(ms / 60_000);
-  const seconds = Number(((ms - minutes * 60_000) / 1000).toFixed(3));
-  return minutes > 0 ? `${minutes}m${seconds}s` : `${seconds}s`;
+/** `-h`, `-help` or `--help` was given: print the usage, exit code 1 (as Go's `flag` with ContinueOnError). */
+export class HelpRequested extends Error {
+  override name = 'HelpRequested';
 }
 
 const TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
@@ -54,7 +46,7 @@ const FALSE = new Set(['0', 'f', 'F', 'false', 'FALSE', 'False']);
 /**
  * Parses `args` against `specs`. Returns the values (lists default to `[]`) and
  * the arguments after the flags.
- * @throws {@link UsageError} with Go's wording for unknown flags and bad values.
+ * @throws {@link FlagError} with Go's wording, {@link HelpRequested} for `-h`/`-help`.
  */
 export function parseFlags(args: readonly string[], specs: Readonly<Record<string, FlagSpec>>): { values: FlagValues; rest: string[] } {
   const values: FlagValues = {};
@@ -67,27 +59,32 @@ export function parseFlags(args: readonly string[], specs: Readonly<Record<strin
       break;
     }
     if (!arg.startsWith('-') || arg === '-') break;
-    const body = arg.replace(/^--?/, '');
+    const body = arg.startsWith('--') ? arg.slice(2) : arg.slice(1);
+    if (body === '' || body.startsWith('-') || body.startsWith('=')) throw new FlagError(`bad flag syntax: ${arg}`);
     const eq = body.indexOf('=');
     const name = eq === -1 ? body : body.slice(0, eq);
-    const spec = specs[name];
-    if (!spec || name === '') throw new UsageError(`flag provided but not defined: -${name}`);
+    const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
+    if (!spec) {
+      if (name === 'h' || name === 'help') throw new HelpRequested();
+      throw new FlagError(`flag provided but not defined: -${name}`);
+    }
     let text: string | undefined = eq === -1 ? undefined : body.slice(eq + 1);
     if (spec.kind === 'bool') {
-      if (text === undefined) values[name] = true;
-      else if (TRUE.has(text)) values[name] = true;
+      if (text === undefined || TRUE.has(text)) values[name] = true;
       else if (FALSE.has(text)) values[name] = false;
-      else throw new UsageError(`invalid boolean value ${JSON.stringify(text)} for -${name}: parse error`);
+      else throw new FlagError(`invalid boolean value ${goQuote(text)} for -${name}: parse error`);
       continue;
     }
     if (text === undefined) {
-      if (i + 1 >= args.length) throw new UsageError(`flag needs an argument: -${name}`);
+      if (i + 1 >= args.length) throw new FlagError(`flag needs an argument: -${name}`);
       text = args[++i]!;
     }
+    const problem = spec.check?.(text);
+    if (problem !== undefined) throw new FlagError(`invalid value ${goQuote(text)} for flag -${name}: ${problem}`);
     if (spec.kind === 'duration') {
-      const ms = parseDuration(text);
-      if (ms === undefined) throw new UsageError(`invalid value ${JSON.stringify(text)} for flag -${name}: parse error`);
-      values[name] = ms;
+      const ns = parseGoDuration(text);
+      if (ns === undefined) throw new FlagError(`invalid value ${goQuote(text)} for flag -${name}: parse error`);
+      values[name] = ns;
     } else if (spec.kind === 'list') {
       (values[name] as string[]).push(text);
     } else {
@@ -97,13 +94,23 @@ export function parseFlags(args: readonly string[], specs: Readonly<Record<strin
   return { values, rest: args.slice(i) };
 }
 
-/** The flags part of a `--help` text. */
-export function flagHelp(specs: Readonly<Record<string, FlagSpec>>): string {
-  const rows = Object.entries(specs).map(([name, spec]) => {
-    const arg = spec.kind === 'bool' ? '' : spec.kind === 'duration' ? ' duration' : ' value';
-    const text = `${spec.help}${spec.defaultText ? ` (default ${spec.defaultText})` : ''}${spec.kind === 'list' ? ' (repeatable)' : ''}`;
-    return [`  -${name}${arg}`, text] as const;
-  });
-  const width = Math.max(...rows.map(([left]) => left.length)) + 2;
-  return rows.map(([left, right]) => left.padEnd(width) + right).join('\n');
+/** A string quoted as Go's `%q` does for printable text (JSON's escapes, close enough for arguments). */
+export function goQuote(text: string): string {
+  return JSON.stringify(text);
+}
+
+/** The flags in Go's `PrintDefaults` layout: sorted, `  -name type` then a tab-indented line. */
+export function goUsage(specs: Readonly<Record<string, FlagSpec>>): string {
+  const lines: string[] = [];
+  for (const name of Object.keys(specs).sort()) {
+    const spec = specs[name]!;
+    const type = spec.kind === 'bool' ? '' : spec.kind === 'duration' ? ' duration' : spec.kind === 'list' ? ' value' : ' string';
+    let line = `  -${name}${type}`;
+    line += line.length <= 4 ? '\t' : '\n    \t';
+    line += spec.help;
+    if (typeof spec.defaultValue === 'bigint') line += ` (default ${formatGoDuration(spec.defaultValue)})`;
+    else if (spec.defaultValue !== undefined) line += ` (default ${goQuote(spec.defaultValue)})`;
+    lines.push(line);
+  }
+  return lines.join('\n');
 }

@@ -1,29 +1,32 @@
 /** `grpc-health list`: the List RPC (gRFC A90), as a table or `-json`. */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { HealthRpcError } from '../errors.js';
-import { clientFor, connect, headersMetadata, signalOnInterrupt } from './connection.js';
-import { CliFailure, connectionSettings } from './options.js';
+import { clientFor, connect, goStatusText, headersMetadata } from './connection.js';
+import { formatGoDuration, nsToMs } from './duration.js';
 import { EXIT } from './exit-codes.js';
-import { type FlagValues, formatDuration } from './flags.js';
+import type { Command } from './command.js';
+import type { FlagValues } from './flags.js';
+import { abortOnInterrupt } from './interrupt.js';
+import { CliFailure, CONNECTION_FLAGS, connectionSettings } from './options.js';
 
 /** Runs the subcommand; returns the exit code. */
 export async function runList(values: FlagValues, log: (line: string) => void, out: (line: string) => void): Promise<number> {
   const settings = connectionSettings(values);
-  const signal = signalOnInterrupt(log);
-  const client = clientFor(settings);
+  const signal = abortOnInterrupt(log);
+  const client = await clientFor(settings);
   try {
     await connect(client, settings, signal);
     let statuses: Map<string, string>;
     try {
-      statuses = await client.list({ deadline: settings.rpcTimeoutMs, metadata: headersMetadata(settings), signal });
+      statuses = await client.list({ deadline: nsToMs(settings.rpcTimeoutNs), metadata: headersMetadata(settings), signal });
     } catch (error) {
       if (!(error instanceof HealthRpcError)) throw error;
       const reason =
         error.code === GrpcStatus.UNIMPLEMENTED
           ? `error: this server does not implement List (grpc.health.v1.Health/List; servers from before 2025 have only Check and Watch): ${error.details}`
           : error.code === GrpcStatus.DEADLINE_EXCEEDED
-            ? `timeout: health rpc did not complete within ${formatDuration(settings.rpcTimeoutMs)}`
-            : `error: health rpc failed: rpc error: code = ${GrpcStatus[error.code]} desc = ${error.details}`;
+            ? `timeout: health rpc did not complete within ${formatGoDuration(settings.rpcTimeoutNs)}`
+            : `error: health rpc failed: ${goStatusText(error.code, error.details)}`;
       throw new CliFailure(EXIT.RPC_FAILURE, reason);
     }
     const sorted = [...statuses].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -39,3 +42,11 @@ export async function runList(values: FlagValues, log: (line: string) => void, o
     client.close();
   }
 }
+
+/** `grpc-health list`. */
+export const listCommand: Command = {
+  usage: 'grpc-health list -addr host:port [flags]',
+  flags: CONNECTION_FLAGS,
+  examples: ['grpc-health list -addr localhost:50051', 'grpc-health list -addr localhost:50051 -json | jq .statuses'],
+  run: runList,
+};

@@ -3,24 +3,33 @@
  * their validation with the probe's messages. No heavy imports: `main` loads this
  * before deciding what to run.
  */
-import { type FlagSpec, type FlagValues, formatDuration, UsageError } from './flags.js';
+import { formatGoDuration } from './duration.js';
+import { type FlagSpec, type FlagValues, UsageError } from './flags.js';
+import { checkHeaderFlag, describeHeaders, parseHeaders, type RpcHeader } from './headers.js';
 
-/** grpc-health-probe's flags, minus ALTS and SPIFFE (not available in Node). */
+/** grpc-health-probe's flags, minus ALTS and SPIFFE (not available in Node), plus `-json`. */
 export const CONNECTION_FLAGS = {
-  addr: { kind: 'string', help: '(required) host:port or unix:///path to connect to' },
-  service: { kind: 'list', help: 'service name to check (default "", the whole server)' },
-  'connect-timeout': { kind: 'duration', help: 'timeout for establishing the connection', defaultText: '1s' },
-  'rpc-timeout': { kind: 'duration', help: 'timeout for each health RPC', defaultText: '1s' },
-  'user-agent': { kind: 'string', help: 'user-agent header of health requests', defaultText: 'grpc-health-kit' },
-  'rpc-header': { kind: 'list', help: "additional RPC header in 'name: value' form" },
-  tls: { kind: 'bool', help: 'use TLS (default: plaintext)' },
-  'tls-ca-cert': { kind: 'string', help: '(with -tls) file of trusted certificates for verifying the server' },
-  'tls-client-cert': { kind: 'string', help: '(with -tls) client certificate for mTLS (requires -tls-client-key)' },
-  'tls-client-key': { kind: 'string', help: '(with -tls) client private key for mTLS (requires -tls-client-cert)' },
-  'tls-no-verify': { kind: 'bool', help: "(with -tls) don't verify the server's certificate (INSECURE)" },
-  'tls-server-name': { kind: 'string', help: '(with -tls) the name to verify the server certificate against' },
-  gzip: { kind: 'bool', help: 'compress requests with gzip' },
-  v: { kind: 'bool', help: 'verbose logs on stderr' },
+  addr: { kind: 'string', help: '(required) tcp host:port or unix:///path to connect' },
+  service: { kind: 'list', help: 'service name to check (default: ""); repeat to check several' },
+  'connect-timeout': { kind: 'duration', help: 'timeout for establishing connection', defaultValue: 1_000_000_000n },
+  'rpc-timeout': { kind: 'duration', help: 'timeout for health check rpc', defaultValue: 1_000_000_000n },
+  'user-agent': { kind: 'string', help: 'user-agent header value of health check requests', defaultValue: 'grpc-health-kit' },
+  'rpc-header': {
+    kind: 'list',
+    help: "additional RPC headers in 'name: value' format. May specify more than one via multiple flags.",
+    check: checkHeaderFlag,
+  },
+  tls: { kind: 'bool', help: 'use TLS (default: false, INSECURE plaintext transport)' },
+  'tls-ca-cert': { kind: 'string', help: '(with -tls, optional) file containing trusted certificates for verifying server' },
+  'tls-client-cert': {
+    kind: 'string',
+    help: '(with -tls, optional) client certificate for authenticating to the server (requires -tls-client-key)',
+  },
+  'tls-client-key': { kind: 'string', help: '(with -tls) client private key for authenticating to the server (requires -tls-client-cert)' },
+  'tls-no-verify': { kind: 'bool', help: "(with -tls) don't verify the certificate (INSECURE) presented by the server (default: false)" },
+  'tls-server-name': { kind: 'string', help: '(with -tls) override the hostname used to verify the server certificate' },
+  gzip: { kind: 'bool', help: 'use gzip for requests and responses (default: false)' },
+  v: { kind: 'bool', help: 'verbose logs' },
   json: { kind: 'bool', help: 'one JSON object per result on stdout' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -29,10 +38,10 @@ export interface ConnectionSettings {
   addr: string;
   target: string;
   services: string[];
-  connectTimeoutMs: number;
-  rpcTimeoutMs: number;
+  connectTimeoutNs: bigint;
+  rpcTimeoutNs: bigint;
   userAgent: string;
-  headers: [string, string][];
+  headers: RpcHeader[];
   tls: boolean;
   caCert?: string;
   clientCert?: string;
@@ -44,23 +53,25 @@ export interface ConnectionSettings {
   json: boolean;
 }
 
-/** Checks the flags as grpc-health-probe does; throws {@link UsageError} with its wording. */
+/** Checks the flags as grpc-health-probe does (same order, same words); throws {@link UsageError}. */
 export function connectionSettings(values: FlagValues): ConnectionSettings {
-  const str = (name: string) => values[name] as string | undefined;
+  const str = (name: string) => {
+    const value = values[name] as string | undefined;
+    return value === '' ? undefined : value;
+  };
   const bool = (name: string) => values[name] === true;
   const addr = str('addr') ?? '';
   if (addr === '') throw new UsageError('-addr not specified');
-  const connectTimeoutMs = (values['connect-timeout'] as number | undefined) ?? 1000;
-  const rpcTimeoutMs = (values['rpc-timeout'] as number | undefined) ?? 1000;
-  if (connectTimeoutMs <= 0) {
-    throw new UsageError(`-connect-timeout must be greater than zero (specified: ${formatDuration(connectTimeoutMs)})`);
+  const connectTimeoutNs = (values['connect-timeout'] as bigint | undefined) ?? 1_000_000_000n;
+  const rpcTimeoutNs = (values['rpc-timeout'] as bigint | undefined) ?? 1_000_000_000n;
+  if (connectTimeoutNs <= 0n) {
+    throw new UsageError(`-connect-timeout must be greater than zero (specified: ${formatGoDuration(connectTimeoutNs)})`);
   }
-  if (rpcTimeoutMs <= 0) throw new UsageError(`-rpc-timeout must be greater than zero (specified: ${formatDuration(rpcTimeoutMs)})`);
+  if (rpcTimeoutNs <= 0n) throw new UsageError(`-rpc-timeout must be greater than zero (specified: ${formatGoDuration(rpcTimeoutNs)})`);
   const tls = bool('tls');
-  for (const flag of ['tls-no-verify', 'tls-ca-cert', 'tls-client-cert', 'tls-server-name'] as const) {
-    if (!tls && values[flag] !== undefined && values[flag] !== false) {
-      throw new UsageError(`specified -${flag} without specifying -tls`);
-    }
+  if (!tls && bool('tls-no-verify')) throw new UsageError('specified -tls-no-verify without specifying -tls');
+  for (const flag of ['tls-ca-cert', 'tls-client-cert', 'tls-server-name'] as const) {
+    if (!tls && str(flag)) throw new UsageError(`specified -${flag} without specifying -tls`);
   }
   if (str('tls-client-cert') && !str('tls-client-key')) throw new UsageError('specified -tls-client-cert without specifying -tls-client-key');
   if (!str('tls-client-cert') && str('tls-client-key')) throw new UsageError('specified -tls-client-key without specifying -tls-client-cert');
@@ -70,20 +81,16 @@ export function connectionSettings(values: FlagValues): ConnectionSettings {
   if (bool('tls-no-verify') && str('tls-server-name')) {
     throw new UsageError('cannot specify -tls-server-name with -tls-no-verify (server name would not be used)');
   }
-  const headers = (values['rpc-header'] as string[]).map((header): [string, string] => {
-    const colon = header.indexOf(':');
-    if (colon <= 0) throw new UsageError(`invalid RPC header, expected 'key: value', got ${JSON.stringify(header)}`);
-    return [header.slice(0, colon).trim().toLowerCase(), header.slice(colon + 1).trimStart()];
-  });
+  const headers = parseHeaders(values['rpc-header'] as string[]);
   const services = values.service as string[];
   return {
     addr,
     // Go dials ":5000" as the local host; grpc-js needs a name.
     target: addr.startsWith(':') ? `localhost${addr}` : addr,
     services: services.length > 0 ? services : [''],
-    connectTimeoutMs,
-    rpcTimeoutMs,
-    userAgent: str('user-agent') ?? 'grpc-health-kit',
+    connectTimeoutNs,
+    rpcTimeoutNs,
+    userAgent: (values['user-agent'] as string | undefined) ?? 'grpc-health-kit',
     headers,
     tls,
     caCert: str('tls-ca-cert'),
@@ -95,6 +102,27 @@ export function connectionSettings(values: FlagValues): ConnectionSettings {
     verbose: bool('v'),
     json: bool('json'),
   };
+}
+
+/** The probe's `-v` lines about its options. */
+export function describeSettings(settings: ConnectionSettings): string[] {
+  const lines = [
+    'parsed options:',
+    `> addr=${settings.addr} conn_timeout=${formatGoDuration(settings.connectTimeoutNs)} rpc_timeout=${formatGoDuration(settings.rpcTimeoutNs)}`,
+  ];
+  if (settings.headers.length > 0) lines.push(`> headers: ${describeHeaders(settings.headers)}`);
+  lines.push(`> tls=${settings.tls}`);
+  if (settings.tls) {
+    lines.push(
+      `  > no-verify=${settings.noVerify} `,
+      `  > ca-cert=${settings.caCert ?? ''}`,
+      `  > client-cert=${settings.clientCert ?? ''}`,
+      `  > client-key=${settings.clientKey ?? ''}`,
+      `  > server-name=${settings.serverName ?? ''}`,
+    );
+  }
+  lines.push('> alts=false', '> spiffe=false');
+  return lines;
 }
 
 /** A failure that ends the command with an exit code and a message for stderr. */

@@ -8,7 +8,9 @@ import { createInterface } from 'node:readline';
 import * as grpc from '@grpc/grpc-js';
 import { HealthServer, type SettableStatus } from '../server/health-server.js';
 import { parseServingStatus } from '../status.js';
+import type { Command } from './command.js';
 import { type FlagValues, UsageError } from './flags.js';
+import { abortOnInterrupt } from './interrupt.js';
 
 function parseAssignment(text: string): [string, SettableStatus] {
   const eq = text.lastIndexOf('=');
@@ -60,12 +62,28 @@ export async function runServe(values: FlagValues, log: (line: string) => void, 
     show();
   });
 
+  const interrupted = abortOnInterrupt(log);
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    interrupted.addEventListener('abort', () => resolve(), { once: true });
     if (values['exit-on-eof'] === true) lines.once('close', resolve);
   });
   lines.close();
   server.forceShutdown();
   return 0;
 }
+
+/** `grpc-health serve`. */
+export const serveCommand: Command = {
+  usage: 'grpc-health serve [-host 127.0.0.1] [-port 50051] [-status svc=SERVING]...',
+  flags: {
+    host: { kind: 'string', help: 'address to listen on', defaultValue: '127.0.0.1' },
+    port: { kind: 'string', help: 'port to listen on (0: any free port)', defaultValue: '50051' },
+    status: { kind: 'list', help: 'initial status, service=SERVING|NOT_SERVING|UNKNOWN ("" starts SERVING); repeatable' },
+    'exit-on-eof': { kind: 'bool', help: 'stop when stdin ends' },
+  },
+  examples: [
+    'grpc-health serve -port 50051 -status echo.Echo=NOT_SERVING',
+    'then type on stdin: echo.Echo=SERVING | clear echo.Echo | shutdown | resume   (SIGUSR1 toggles shutdown)',
+  ],
+  run: runServe,
+};

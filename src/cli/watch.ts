@@ -5,10 +5,13 @@
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { parseServingStatus, type ServingStatus } from '../status.js';
-import { clientFor, headersMetadata, signalOnInterrupt } from './connection.js';
-import { CliFailure, connectionSettings } from './options.js';
+import { clientFor, goStatusText, headersMetadata } from './connection.js';
+import { formatGoDuration, msToNs, nsToMs, setLongTimeout } from './duration.js';
 import { EXIT } from './exit-codes.js';
-import { type FlagValues, formatDuration, UsageError } from './flags.js';
+import type { Command } from './command.js';
+import { type FlagValues, goQuote, UsageError } from './flags.js';
+import { abortOnInterrupt } from './interrupt.js';
+import { CliFailure, CONNECTION_FLAGS, connectionSettings } from './options.js';
 
 /** The CLI's reconnect backoff: quicker than the library default, for a person or a script waiting. */
 const CLI_BACKOFF = { initialMs: 250, multiplier: 1.6, jitter: 0.2, maxMs: 5000 };
@@ -23,17 +26,17 @@ export async function runWatch(values: FlagValues, log: (line: string) => void, 
   if (untilText !== undefined && until === undefined) {
     throw new UsageError(`invalid value ${JSON.stringify(untilText)} for flag -until: want SERVING, NOT_SERVING, UNKNOWN or SERVICE_UNKNOWN`);
   }
-  const timeoutMs = values.timeout as number | undefined;
-  if (timeoutMs !== undefined && until === undefined) throw new UsageError('-timeout needs -until');
-  if (timeoutMs !== undefined && timeoutMs <= 0) throw new UsageError(`-timeout must be greater than zero (specified: ${formatDuration(timeoutMs)})`);
+  const timeoutNs = values.timeout as bigint | undefined;
+  if (timeoutNs !== undefined && until === undefined) throw new UsageError('-timeout needs -until');
+  if (timeoutNs !== undefined && timeoutNs <= 0n) throw new UsageError(`-timeout must be greater than zero (specified: ${formatGoDuration(timeoutNs)})`);
 
-  const interrupted = signalOnInterrupt(log);
+  const interrupted = abortOnInterrupt(log);
   const stop = new AbortController();
   interrupted.addEventListener('abort', () => stop.abort(), { once: true });
-  const timer = timeoutMs === undefined ? undefined : setTimeout(() => stop.abort(), timeoutMs);
-  const client = clientFor(settings);
+  const cancelTimer = timeoutNs === undefined ? undefined : setLongTimeout(() => stop.abort(), nsToMs(timeoutNs));
+  const client = await clientFor(settings);
   let last: ServingStatus | undefined;
-  let lastFailureCode: GrpcStatus | undefined;
+  let lastFailure: { code: GrpcStatus; details: string } | undefined;
   const stamp = () => new Date().toISOString();
   try {
     for await (const event of client.watchHealth(service, { signal: stop.signal, metadata: headersMetadata(settings), backoff: CLI_BACKOFF })) {
@@ -43,8 +46,8 @@ export async function runWatch(values: FlagValues, log: (line: string) => void, 
         else out(`${stamp()}  ${JSON.stringify(service)}  ${event.status}`);
         if (until !== undefined && event.status === until) return EXIT.OK;
       } else if (event.type === 'failure') {
-        lastFailureCode = event.error.code;
-        const line = `${event.error.message} (retrying in ${formatDuration(Math.round(event.retryInMs))})`;
+        lastFailure = { code: event.error.code, details: event.error.details };
+        const line = `${event.error.message} (retrying in ${formatGoDuration(msToNs(Math.round(event.retryInMs)))})`;
         if (settings.json) out(JSON.stringify({ time: stamp(), address: settings.addr, service, error: event.error.message, retry_in_ms: Math.round(event.retryInMs) }));
         log(`${stamp()}  ${line}`);
       } else {
@@ -55,16 +58,31 @@ export async function runWatch(values: FlagValues, log: (line: string) => void, 
       }
     }
     if (until === undefined) return EXIT.OK; // interrupted: a watch ends that way
-    const waited = timeoutMs === undefined ? '' : ` within ${formatDuration(timeoutMs)}`;
+    const waited = timeoutNs === undefined ? '' : ` within ${formatGoDuration(timeoutNs)}`;
     if (last !== undefined) {
-      throw new CliFailure(EXIT.UNHEALTHY, `service ${JSON.stringify(service)} did not become ${until}${waited} (last status ${last})`);
+      throw new CliFailure(EXIT.UNHEALTHY, `service ${goQuote(service)} did not become ${until}${waited} (last status ${last})`);
     }
-    if (lastFailureCode === undefined || lastFailureCode === GrpcStatus.UNAVAILABLE) {
-      throw new CliFailure(EXIT.CONNECTION_FAILURE, `timeout: failed to connect service ${JSON.stringify(settings.addr)}${waited}`);
+    if (lastFailure === undefined || lastFailure.code === GrpcStatus.UNAVAILABLE) {
+      throw new CliFailure(EXIT.CONNECTION_FAILURE, `timeout: failed to connect service ${goQuote(settings.addr)}${waited}`);
     }
-    throw new CliFailure(EXIT.RPC_FAILURE, `error: health rpc failed${waited}: code = ${GrpcStatus[lastFailureCode]}`);
+    throw new CliFailure(EXIT.RPC_FAILURE, `error: health rpc failed${waited}: ${goStatusText(lastFailure.code, lastFailure.details)}`);
   } finally {
-    clearTimeout(timer);
+    cancelTimer?.();
     client.close();
   }
 }
+
+/** `grpc-health watch`. */
+export const watchCommand: Command = {
+  usage: 'grpc-health watch -addr host:port [-service name] [-until STATUS [-timeout 30s]] [flags]',
+  flags: {
+    ...CONNECTION_FLAGS,
+    until: { kind: 'string', help: 'exit 0 as soon as the service reports this status (e.g. SERVING)' },
+    timeout: { kind: 'duration', help: '(with -until) give up after this long, with the check exit codes' },
+  },
+  examples: [
+    'grpc-health watch -addr localhost:50051 -service echo.Echo',
+    'grpc-health watch -addr db:50051 -until SERVING -timeout 60s && ./start-app   # wait until ready',
+  ],
+  run: runWatch,
+};

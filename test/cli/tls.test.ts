@@ -2,12 +2,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { HealthServer } from '../../src/index.js';
-import { type RunningServer, startServer } from '../helpers.js';
+import { type RunningServer, startHealth, startServer } from '../helpers.js';
 import { runCli } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'grpc-health-tls-'));
@@ -86,5 +88,76 @@ describe('grpc-health check over TLS', () => {
   it('plaintext against a TLS server fails to connect (2)', async () => {
     const result = await runCli(['check', '-addr', tls.address, '-connect-timeout', '500ms']);
     assert.equal(result.code, 2, result.stderr);
+  });
+
+  it('a CA file with no certificate in it (garbage, empty, truncated): 1, "no root CA certs parsed from file"', async () => {
+    const pem = readFileSync(file('ca.pem'), 'utf8');
+    const contents = { 'garbage.pem': 'not a certificate\n', 'empty.pem': '', 'truncated.pem': pem.slice(0, pem.length / 2) };
+    for (const [name, content] of Object.entries(contents)) {
+      writeFileSync(file(name), content);
+      const result = await runCli(['check', '-addr', tls.address, '-tls', '-tls-ca-cert', file(name)]);
+      assert.equal(result.code, 1, name);
+      assert.equal(result.stderr, `failed to initialize tls credentials. error=no root CA certs parsed from file ${file(name)}\n`, name);
+    }
+  });
+
+  it('a client key that does not match its certificate: 1, in Go\'s words', async () => {
+    const result = await runCli([
+      'check', '-addr', mtls.address, '-tls', '-tls-ca-cert', file('ca.pem'),
+      '-tls-client-cert', file('client.pem'), '-tls-client-key', file('server.key'),
+    ]);
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      'failed to initialize tls credentials. error=failed to load tls client cert/key pair. error=tls: private key does not match public key\n',
+    );
+  });
+
+  it('a missing client certificate file: 1, "open <file>: no such file or directory"', async () => {
+    const missing = file('missing.pem');
+    const result = await runCli(['check', '-addr', mtls.address, '-tls', '-tls-client-cert', missing, '-tls-client-key', file('client.key')]);
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      `failed to initialize tls credentials. error=failed to load tls client cert/key pair. error=open ${missing}: no such file or directory\n`,
+    );
+  });
+
+  it('-tls to an IP address sends no SNI and prints no DEP0123 warning; the certificate is still checked against the IP', async () => {
+    // A TLS terminator in front of a plaintext health server, to see the SNI the CLI sends.
+    const backend = await startHealth();
+    const servernames: (string | false)[] = [];
+    const terminator = createTlsServer(
+      { key: readFileSync(file('server.key')), cert: readFileSync(file('server.pem')), ALPNProtocols: ['h2'] },
+      (socket) => {
+        servernames.push((socket as unknown as { servername: string | false }).servername);
+        const upstream = netConnect(backend.port, '127.0.0.1');
+        socket.pipe(upstream).pipe(socket);
+        socket.on('error', () => upstream.destroy());
+        upstream.on('error', () => socket.destroy());
+      },
+    );
+    await new Promise<void>((resolve) => terminator.listen(0, '127.0.0.1', resolve));
+    const port = (terminator.address() as { port: number }).port;
+    try {
+      const result = await runCli(['check', '-addr', `127.0.0.1:${port}`, '-tls', '-tls-ca-cert', file('ca.pem')]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr, 'status: SERVING\n');
+      assert.deepEqual(servernames, [false]);
+    } finally {
+      terminator.close();
+      backend.close();
+    }
+  });
+
+  it('-v with -tls prints the TLS sub-options as the probe does', async () => {
+    const result = await runCli(['check', '-addr', tls.address, '-tls', '-tls-ca-cert', file('ca.pem'), '-v']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(
+      result.stderr.includes(
+        ['> tls=true', '  > no-verify=false ', `  > ca-cert=${file('ca.pem')}`, '  > client-cert=', '  > client-key=', '  > server-name=', '> alts=false', '> spiffe=false'].join('\n'),
+      ),
+      result.stderr,
+    );
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { HealthClient, HealthService, type HealthServiceHandlers } from '../../src/index.js';
-import { insecure, next, startHealth, startServer } from '../helpers.js';
+import { insecure, next, startHealth, startServer, within } from '../helpers.js';
 import { runCli, startCli } from './run-cli.js';
 
 describe('grpc-health watch', () => {
@@ -17,7 +17,7 @@ describe('grpc-health watch', () => {
       assert.equal(lines.length, 2);
       for (const line of lines) assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z {2}"w\.W" {2}/);
       running.child.kill('SIGINT');
-      assert.equal((await running.done).code, 0);
+      assert.equal((await within(running.done, 10_000, 'the CLI to exit')).code, 0);
     } finally {
       running.child.kill('SIGKILL');
       h.close();
@@ -30,7 +30,7 @@ describe('grpc-health watch', () => {
     try {
       await running.waitFor(/NOT_SERVING/);
       h.health.setStatus('w.W', 'SERVING');
-      const result = await running.done;
+      const result = await within(running.done, 10_000, 'the CLI to exit');
       assert.equal(result.code, 0, result.stderr);
       const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
       assert.deepEqual(events.map((e) => e.status), ['NOT_SERVING', 'SERVING']);
@@ -55,7 +55,7 @@ describe('grpc-health watch', () => {
         server.bindAsync(probe.address, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())),
       );
       try {
-        const result = await running.done;
+        const result = await within(running.done, 10_000, 'the CLI to exit');
         assert.equal(result.code, 0, result.stderr);
       } finally {
         server.forceShutdown();
@@ -131,7 +131,7 @@ describe('grpc-health list', () => {
     try {
       const result = await runCli(['list', '-addr', h.address]);
       assert.equal(result.code, 3);
-      assert.match(result.stderr, /RESOURCE_EXHAUSTED desc = server health list exceeds maximum capacity: 1/);
+      assert.match(result.stderr, /code = ResourceExhausted desc = server health list exceeds maximum capacity: 1/);
     } finally {
       h.close();
     }
@@ -163,7 +163,7 @@ describe('grpc-health serve', () => {
       await watch.return();
 
       running.child.kill('SIGTERM');
-      assert.equal((await running.done).code, 0);
+      assert.equal((await within(running.done, 10_000, 'the CLI to exit')).code, 0);
     } finally {
       client?.close();
       running.child.kill('SIGKILL');

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+/**
+ * The `grpc-health` executable: turns on Node's compile cache (Node 22.1+), then
+ * loads the CLI, so later runs skip parsing and compiling the bundle and grpc-js.
+ * The cache lives where Node puts it (`NODE_COMPILE_CACHE`, else
+ * `<tmpdir>/node-compile-cache`); when that is not writable, or on Node 20, the
+ * CLI simply runs without it.
+ */
+import module from 'node:module';
+
+try {
+  (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+} catch {
+  // No cache: only slower.
+}
+await import('./main.js');
