@@ -3,7 +3,8 @@
 // with types for both. After editing the list run `npm run exports`, which writes
 // package.json "exports"; test/package.test.ts fails while the two disagree.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import process from 'node:process';
+import { fileURLToPath, URL } from 'node:url';
 
 export const entries = {
   '.': 'index',
