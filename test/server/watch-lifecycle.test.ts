@@ -22,7 +22,7 @@ function watchedNames(health: HealthServer): number {
 }
 
 describe('Watch: slow readers', () => {
-  it('costs constant memory under HTTP/2 back-pressure, delivers the newest last, never a duplicate', { timeout: 60_000 }, async () => {
+  it('costs constant memory under HTTP/2 back-pressure, delivers the newest last, never a duplicate', { timeout: 120_000 }, async () => {
     const h = await startHealth();
     try {
       h.health.setStatus('slow.S', 'SERVING');
