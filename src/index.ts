@@ -90,3 +90,4 @@ export {
   HealthClient as GeneratedHealthClient,
   type HealthServer as HealthServiceHandlers,
 } from './generated/grpc/health/v1/health.js';
+export { protoPath } from './proto-path.js';

@@ -1,41 +1,61 @@
 /**
- * The package as users get it: `npm pack`, install the tarball into an empty ESM
- * project (with @grpc/grpc-js as the user's own copy), import it, run a check, and
- * see the types resolve.
+ * The package as users get it: packed, installed into an empty CommonJS project (as a
+ * NestJS app is) with its own @grpc/grpc-js, then used from ESM, CommonJS, Jest 29 in
+ * CommonJS mode, TypeScript (ESM and CommonJS) and the CLI.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { describe, it } from 'node:test';
+import { dirname, join, normalize } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { installPacked, type PackedProject, root, run } from './packed-package.js';
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('../..', import.meta.url));
+// The entry list and the "exports" it makes (scripts/package-exports.js, plain JS).
+const { entries, packageExports } = (await import(pathToFileURL(join(root, 'scripts/package-exports.js')).href)) as {
+  entries: Record<string, string>;
+  packageExports(): unknown;
+};
 
 describe('the packed package', () => {
-  it('installs into an empty project, imports, checks, and ships only what is needed', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'grpc-health-kit-pack-'));
-    try {
-      const { stdout: packed } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: root });
-      const [info] = JSON.parse(packed) as [{ filename: string; files: { path: string }[] }];
-      const files = info.files.map((f) => f.path);
-      assert.ok(files.includes('dist/src/index.js') && files.includes('dist/src/index.d.ts'));
-      assert.ok(files.includes('proto/grpc/health/v1/health.proto'));
-      assert.ok(!files.some((f) => f.startsWith('dist/test') || f.startsWith('src/') || f.startsWith('test/')), files.join(' '));
+  let project: PackedProject;
+  const file = (name: string) => join(project.dir, name);
+  const installed = (name: string) => join(project.dir, 'node_modules/grpc-health-kit', name);
 
-      const grpcVersion = JSON.parse(await readFile(join(root, 'node_modules/@grpc/grpc-js/package.json'), 'utf8')).version;
-      await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module' }));
-      await run(
-        'npm',
-        ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dir, info.filename), `@grpc/grpc-js@${grpcVersion}`],
-        { cwd: dir, timeout: 120_000 },
-      );
-      await writeFile(
-        join(dir, 'app.mjs'),
-        `import * as grpc from '@grpc/grpc-js';
+  before(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'grpc-health-kit-pack-'));
+    // Jest as NestJS projects run it: CommonJS, no transform.
+    project = await installPacked(dir, { jest: { testEnvironment: 'node', transform: {} } });
+  }, { timeout: 180_000 });
+  after(() => project && rm(project.dir, { recursive: true, force: true }));
+
+  it('ships both builds with types, maps and their sources, the proto, LICENSE and NOTICE; no tests, bench or examples', () => {
+    for (const needed of [
+      'dist/src/index.js', 'dist/src/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json',
+      'dist/cli/grpc-health.mjs', 'dist/cli/THIRD-PARTY-LICENSES.txt', 'src/index.ts',
+      'proto/grpc/health/v1/health.proto', 'LICENSE', 'NOTICE', 'README.md', 'package.json',
+    ]) assert.ok(project.files.includes(needed), `${needed} is missing`);
+    const stray = project.files.filter((f) => /(^|\/)(test|bench|fixtures|examples)\//.test(f) || f.endsWith('.tgz'));
+    assert.deepEqual(stray, []);
+  });
+
+  it('every source map and declaration map points at files in the package', async () => {
+    const maps = project.files.filter((f) => f.endsWith('.map'));
+    assert.ok(maps.length > 50, `${maps.length} maps`);
+    for (const map of maps) {
+      const { sources } = JSON.parse(await readFile(installed(map), 'utf8')) as { sources: string[] };
+      for (const source of sources) {
+        const target = normalize(join(dirname(map), source));
+        assert.ok(project.files.includes(target), `${map} points at ${source}, not in the package`);
+      }
+    }
+  });
+
+  it('ESM: imports, answers a Check, and the CLI runs', { timeout: 30_000 }, async () => {
+    await writeFile(
+      file('app.mjs'),
+      `import * as grpc from '@grpc/grpc-js';
 import { HealthServer, HealthClient } from 'grpc-health-kit';
 const server = new grpc.Server();
 const health = new HealthServer();
@@ -47,28 +67,111 @@ console.log(await client.check(''), await client.check('app.App'));
 client.close();
 server.forceShutdown();
 `,
-      );
-      const { stdout } = await run(process.execPath, ['app.mjs'], { cwd: dir, timeout: 10_000 });
-      assert.equal(stdout.trim(), 'SERVING NOT_SERVING');
+    );
+    const { stdout } = await run(process.execPath, ['app.mjs'], { cwd: project.dir, timeout: 10_000 });
+    assert.equal(stdout.trim(), 'SERVING NOT_SERVING');
+    // The CLI is on the PATH of npm scripts and in node_modules/.bin, as `grpc-health`.
+    const { stdout: version } = await run(file('node_modules/.bin/grpc-health'), ['-version'], { cwd: project.dir });
+    assert.match(version, /^grpc-health \(grpc-health-kit\) /);
+  });
 
-      // The CLI is on the PATH of npm scripts and npx, as `grpc-health`.
-      const { stdout: version } = await run(join(dir, 'node_modules/.bin/grpc-health'), ['-version'], { cwd: dir });
-      assert.match(version, /^grpc-health \(grpc-health-kit\) /);
-
-      // The declarations resolve for a TypeScript user (NodeNext, strict).
-      await writeFile(
-        join(dir, 'typed.ts'),
-        `import { HealthServer, type ServingStatus } from 'grpc-health-kit';
-const status: ServingStatus = new HealthServer().getStatus('') ?? 'UNKNOWN';
-export default status;
+  it('CommonJS: require() loads the CommonJS build, with the same exports as import', { timeout: 30_000 }, async () => {
+    await writeFile(
+      file('exports.mjs'),
+      `import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+const subpaths = ${JSON.stringify(Object.keys(entries))}.map((s) => s === '.' ? 'grpc-health-kit' : 'grpc-health-kit' + s.slice(1));
+const result = {};
+for (const name of subpaths) {
+  result[name] = { file: require.resolve(name), esm: Object.keys(await import(name)).sort(), cjs: Object.keys(require(name)).sort() };
+}
+console.log(JSON.stringify(result));
 `,
-      );
-      const tsc = join(root, 'node_modules/typescript/bin/tsc');
-      await run(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', 'typed.ts'], {
-        cwd: dir,
-      });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+    );
+    const { stdout } = await run(process.execPath, ['exports.mjs'], { cwd: project.dir, timeout: 10_000 });
+    for (const [name, { file: resolved, esm, cjs }] of Object.entries(JSON.parse(stdout) as Record<string, { file: string; esm: string[]; cjs: string[] }>)) {
+      assert.match(resolved, /dist\/cjs\//, `${name} resolves to ${resolved}`);
+      assert.deepEqual(cjs, esm, name);
     }
+    await writeFile(
+      file('app.cjs'),
+      `const grpc = require('@grpc/grpc-js');
+const { HealthServer, HealthClient, protoPath } = require('grpc-health-kit');
+const server = new grpc.Server();
+new HealthServer().addToServer(server);
+server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), async (error, port) => {
+  if (error) throw error;
+  const client = new HealthClient('127.0.0.1:' + port, grpc.credentials.createInsecure());
+  console.log(await client.check(''), require('node:fs').existsSync(protoPath));
+  client.close();
+  server.forceShutdown();
+});
+`,
+    );
+    const { stdout: checked } = await run(process.execPath, ['app.cjs'], { cwd: project.dir, timeout: 10_000 });
+    assert.equal(checked.trim(), 'SERVING true');
+  });
+
+  it('CommonJS: Jest 29 (CommonJS mode, no transform) loads it and a Check passes', { timeout: 90_000 }, async () => {
+    await writeFile(
+      file('health.test.js'),
+      `const grpc = require('@grpc/grpc-js');
+const { HealthServer, HealthClient, HealthArgumentError } = require('grpc-health-kit');
+
+test('a HealthServer answers Check', async () => {
+  const server = new grpc.Server();
+  const health = new HealthServer();
+  health.addToServer(server);
+  expect(() => health.setStatus('x', 'MAYBE')).toThrow(HealthArgumentError);
+  const port = await new Promise((ok, ko) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? ko(e) : ok(p))));
+  const client = new HealthClient('127.0.0.1:' + port, grpc.credentials.createInsecure());
+  try {
+    expect(await client.check('')).toBe('SERVING');
+  } finally {
+    client.close();
+    server.forceShutdown();
+  }
+});
+`,
+    );
+    const jest = join(root, 'node_modules/jest/bin/jest.js');
+    const { stderr } = await run(process.execPath, [jest, '--ci', '--rootDir', project.dir], { cwd: project.dir, timeout: 80_000 });
+    assert.match(stderr, /Tests: +1 passed, 1 total/);
+  });
+
+  it('TypeScript: the declarations resolve for ESM (.mts) and CommonJS (.cts) consumers', { timeout: 60_000 }, async () => {
+    const source = `import { HealthServer, protoPath, type ServingStatus } from 'grpc-health-kit';
+const status: ServingStatus = new HealthServer().getStatus('') ?? 'UNKNOWN';
+export const used: [ServingStatus, string] = [status, protoPath];
+`;
+    await writeFile(file('typed.mts'), source);
+    await writeFile(file('typed.cts'), source);
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    const options = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck'];
+    // The user's @types/node: the repository's.
+    options.push('--typeRoots', join(root, 'node_modules/@types'), '--types', 'node');
+    await run(process.execPath, [tsc, ...options, 'typed.mts', 'typed.cts'], { cwd: project.dir });
+  });
+
+  it('protoPath and grpc-health-kit/proto/* name the shipped .proto', { timeout: 10_000 }, async () => {
+    await writeFile(
+      file('proto.mjs'),
+      `import { protoPath } from 'grpc-health-kit';
+console.log(JSON.stringify([protoPath, import.meta.resolve('grpc-health-kit/proto/grpc/health/v1/health.proto')]));
+`,
+    );
+    const { stdout } = await run(process.execPath, ['proto.mjs'], { cwd: project.dir, timeout: 10_000 });
+    const [protoPath, resolved] = JSON.parse(stdout) as [string, string];
+    assert.equal(protoPath, installed('proto/grpc/health/v1/health.proto'));
+    assert.equal(new URL(resolved).pathname, protoPath);
+    assert.ok(existsSync(protoPath));
+  });
+});
+
+describe('package.json', () => {
+  it('"exports" is what scripts/package-exports.js makes from its entry list (run `npm run exports`)', async () => {
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { exports: unknown };
+    assert.deepEqual(pkg.exports, packageExports());
   });
 });
