@@ -6,6 +6,7 @@
  */
 import type { Server } from '@grpc/grpc-js';
 import type { DependencyChecks } from './checks/dependency-checks.js';
+import { drainAndStop } from './drain.js';
 import type { HealthServer } from './server/health-server.js';
 
 /** Options of {@link gracefulShutdown}. */
@@ -48,38 +49,12 @@ export function gracefulShutdown(server: Server, health: HealthServer, options: 
   let force: (() => void) | undefined;
 
   const run = async (): Promise<boolean> => {
-    const started = Date.now();
-    log(`shutting down: NOT_SERVING, draining for ${drainMs} ms`);
-    options.checks?.stop();
-    health.shutdown();
-    let forced = false;
-    const stopped = new Promise<void>((resolve) => {
-      const forceNow = () => {
-        if (forced) return;
-        forced = true;
-        log('forcing the server down');
-        server.forceShutdown();
-        resolve();
-      };
-      force = forceNow;
-      const deadline = setTimeout(forceNow, Math.max(0, timeoutMs - (Date.now() - started)));
-      deadline.unref();
-      const drain = setTimeout(() => {
-        log('drained: stopping the server');
-        server.tryShutdown(() => {
-          clearTimeout(deadline);
-          resolve();
-        });
-        // Open Watch streams would hold tryShutdown until the timeout.
-        health.endWatches();
-      }, drainMs);
-      drain.unref();
-    });
-    await stopped;
-    log(`server stopped ${forced ? 'by force' : 'gracefully'} after ${Date.now() - started} ms`);
+    const drain = drainAndStop(server, health, { drainMs, timeoutMs, checks: options.checks, log });
+    force = drain.force;
+    const graceful = await drain.stopped;
     await options.onStopped?.();
-    if (exit) process.exit(forced ? 1 : 0);
-    return !forced;
+    if (exit) process.exit(graceful ? 0 : 1);
+    return graceful;
   };
 
   const onSignal = (signal: NodeJS.Signals): void => {
