@@ -46,7 +46,6 @@ export function drainAndStop(server: Server | undefined, health: HealthServer, o
   let forced = false;
   let force = (): void => {};
   const stopped = new Promise<boolean>((resolve) => {
-    let deadline: NodeJS.Timeout | undefined;
     const finish = (graceful: boolean): void => {
       clearTimeout(deadline);
       clearTimeout(drain);
@@ -61,7 +60,7 @@ export function drainAndStop(server: Server | undefined, health: HealthServer, o
       else health.endWatches();
       finish(false);
     };
-    deadline = setTimeout(force, Math.max(0, timeoutMs));
+    const deadline = setTimeout(force, Math.max(0, timeoutMs));
     deadline.unref();
     const drain = setTimeout(() => {
       log('drained: stopping the server');

@@ -72,6 +72,16 @@ export class HealthKit implements OnApplicationBootstrap, BeforeApplicationShutd
     }
     this.health.addToServer(server);
     this.server = server;
+    // NestMicroservice.close() stops the server (tryShutdown with Nest's
+    // `gracefulShutdown: true`) before it runs any lifecycle hook, and open Watch
+    // streams would hold tryShutdown forever. So a stop that does not come from
+    // our drain still publishes NOT_SERVING and ends the Watch streams.
+    const tryShutdown = server.tryShutdown.bind(server);
+    server.tryShutdown = (callback) => {
+      tryShutdown(callback);
+      this.health.shutdown();
+      this.health.endWatches();
+    };
   }
 
   /**
