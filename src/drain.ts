@@ -4,10 +4,20 @@
  * keep serving for `drainMs` so clients move away, then stop the grpc-js server,
  * ending Watch streams so `tryShutdown` can finish, forced past `timeoutMs`.
  */
-import type { Server } from '@grpc/grpc-js';
 import type { DependencyChecks } from './checks/dependency-checks.js';
 import { HealthArgumentError } from './errors.js';
 import type { HealthServer } from './server/health-server.js';
+
+/**
+ * What the drain stops: a grpc-js `Server` as it is, or any server with the same
+ * two methods (`stoppableNiceServer` adapts a nice-grpc server).
+ */
+export interface StoppableServer {
+  /** Stops accepting calls; calls back once every open call has ended. */
+  tryShutdown(callback: (error?: Error) => void): void;
+  /** Stops now, cancelling open calls. */
+  forceShutdown(): void;
+}
 
 /** Options of {@link drainAndStop}. */
 export interface DrainOptions {
@@ -37,7 +47,7 @@ export function checkDuration(name: string, value: number | undefined): void {
 }
 
 /** Starts the drain of `server` now. `server` may be undefined (nothing to stop, only statuses). */
-export function drainAndStop(server: Server | undefined, health: HealthServer, options: DrainOptions): Drain {
+export function drainAndStop(server: StoppableServer | undefined, health: HealthServer, options: DrainOptions): Drain {
   const { drainMs, timeoutMs, log } = options;
   const started = Date.now();
   log(`shutting down: NOT_SERVING, draining for ${drainMs} ms`);

@@ -62,6 +62,7 @@ export {
 } from './checks/dependency-checks.js';
 export { grpcCheck, tcpCheck, httpCheck, eventLoopDelayCheck } from './checks/builtin-checks.js';
 export { gracefulShutdown, type GracefulShutdown, type GracefulShutdownOptions } from './shutdown.js';
+export { type StoppableServer } from './drain.js';
 export { startHealthHttp, type HealthHttpOptions, type HealthHttpServer } from './http/health-http.js';
 
 import { registerHealthCheckLoadBalancer } from './balancer/health-check-load-balancer.js';

@@ -4,9 +4,8 @@
  * then stop the server, ending every Watch stream so `tryShutdown` can finish, and
  * force it only past `timeoutMs`. In-flight RPCs complete. A second signal forces.
  */
-import type { Server } from '@grpc/grpc-js';
 import type { DependencyChecks } from './checks/dependency-checks.js';
-import { drainAndStop } from './drain.js';
+import { drainAndStop, type StoppableServer } from './drain.js';
 import type { HealthServer } from './server/health-server.js';
 
 /** Options of {@link gracefulShutdown}. */
@@ -36,13 +35,14 @@ export interface GracefulShutdown {
 }
 
 /**
- * Installs signal handlers that drain and stop `server`.
+ * Installs signal handlers that drain and stop `server`: a grpc-js `Server`, or
+ * any {@link StoppableServer} (`stoppableNiceServer(server)` for nice-grpc).
  *
  * ```ts
  * gracefulShutdown(server, health, { drainMs: 5000, timeoutMs: 20000 });
  * ```
  */
-export function gracefulShutdown(server: Server, health: HealthServer, options: GracefulShutdownOptions = {}): GracefulShutdown {
+export function gracefulShutdown(server: StoppableServer, health: HealthServer, options: GracefulShutdownOptions = {}): GracefulShutdown {
   const { signals = ['SIGTERM', 'SIGINT'], drainMs = 5000, timeoutMs = 30_000, exit = true } = options;
   const log = options.log ?? (() => {});
   let stopping: Promise<boolean> | undefined;

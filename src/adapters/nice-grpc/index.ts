@@ -7,4 +7,4 @@
  *
  * @packageDocumentation
  */
-export { HealthDefinition, niceHealth, type NiceHealthImplementation } from './nice-health.js';
+export { HealthDefinition, niceHealth, type NiceHealthImplementation, stoppableNiceServer } from './nice-health.js';

@@ -10,7 +10,8 @@
  * pulls the next status only once the previous one was written and drained, and
  * the core keeps only the newest in between (latest wins under a slow reader).
  */
-import { type CallContext, ServerError, type ServiceImplementation } from 'nice-grpc';
+import { type CallContext, type Server, ServerError, type ServiceImplementation } from 'nice-grpc';
+import type { StoppableServer } from '../../drain.js';
 import { HealthArgumentError, HealthRequestError } from '../../errors.js';
 import type {
   HealthCheckRequest,
@@ -79,5 +80,28 @@ export function niceHealth(health: HealthServer): NiceHealthImplementation {
         throw toServerError(error);
       }
     },
+  };
+}
+
+/**
+ * A nice-grpc server as `gracefulShutdown` and the drain stop it: `tryShutdown` is
+ * nice-grpc's `shutdown()`, which waits for open calls.
+ *
+ * ```ts
+ * gracefulShutdown(stoppableNiceServer(server), health, { drainMs: 5000 });
+ * ```
+ */
+export function stoppableNiceServer(server: Server): StoppableServer {
+  if (typeof server?.shutdown !== 'function' || typeof server.forceShutdown !== 'function') {
+    throw new HealthArgumentError('stoppableNiceServer needs a nice-grpc Server');
+  }
+  return {
+    tryShutdown: (callback) => {
+      server.shutdown().then(
+        () => callback(),
+        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+      );
+    },
+    forceShutdown: () => server.forceShutdown(),
   };
 }

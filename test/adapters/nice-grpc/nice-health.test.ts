@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { createServer, type Server } from 'nice-grpc';
-import { HealthDefinition, niceHealth } from '../../../src/adapters/nice-grpc/index.js';
-import { GrpcCode, HealthArgumentError, HealthClient, HealthServer, type HealthServerOptions } from '../../../src/index.js';
+import { HealthDefinition, niceHealth, stoppableNiceServer } from '../../../src/adapters/nice-grpc/index.js';
+import { gracefulShutdown, GrpcCode, HealthArgumentError, HealthClient, HealthServer, type HealthServerOptions } from '../../../src/index.js';
 import { runCli } from '../../cli/run-cli.js';
 import { next, until, within } from '../../helpers.js';
 
@@ -96,5 +96,24 @@ describe('niceHealth', T, () => {
       const notServing = await runCli(['-addr', address, '-service', 'orders.Orders']);
       assert.notEqual(notServing.code, 0);
       assert.match(notServing.stdout + notServing.stderr, /NOT_SERVING/);
+    }));
+});
+
+describe('stoppableNiceServer: gracefulShutdown of a nice-grpc server', T, () => {
+  it('drains: NOT_SERVING, still answering, then stops with Watch streams ended', () =>
+    withNice({}, async ({ health, server, client }) => {
+      assert.throws(() => stoppableNiceServer({} as Server), HealthArgumentError);
+      const watch = client.watch('');
+      assert.equal(await next(watch), 'SERVING');
+      const control = gracefulShutdown(stoppableNiceServer(server), health, { signals: [], drainMs: 200, timeoutMs: 5000, exit: false });
+      try {
+        const stopping = control.shutdown();
+        assert.equal(await next(watch), 'NOT_SERVING');
+        assert.equal(await client.check(''), 'NOT_SERVING');
+        assert.equal(await within(stopping, 3000, 'the graceful stop'), true);
+        assert.equal(await codeOf(next(watch)), GrpcCode.UNAVAILABLE);
+      } finally {
+        control.dispose();
+      }
     }));
 });
