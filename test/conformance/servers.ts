@@ -10,7 +10,9 @@ import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { createServer as createNiceServer } from 'nice-grpc';
 import { addHealthService } from '../../src/adapters/connect/index.js';
+import { HealthDefinition, niceHealth } from '../../src/adapters/nice-grpc/index.js';
 import { HealthServer, type HealthServerOptions } from '../../src/index.js';
 import { startServer } from '../helpers.js';
 
@@ -95,10 +97,24 @@ const connect: ServerFactory = async (health) => {
   };
 };
 
+/** nice-grpc: `server.add(HealthDefinition, niceHealth(health))`. */
+const niceGrpc: ServerFactory = async (health) => {
+  const server = createNiceServer();
+  server.add(HealthDefinition, niceHealth(health));
+  const port = await server.listen('127.0.0.1:0');
+  return {
+    health,
+    addresses: { grpc: `127.0.0.1:${port}` },
+    stop: () => server.shutdown(),
+    forceStop: () => server.forceShutdown(),
+  };
+};
+
 /** Every adapter the suite runs against. */
 export const SERVERS: Readonly<Record<string, AdapterUnderTest>> = {
   'grpc-js': { start: grpcJs, protocols: ['grpc'] },
   connect: { start: connect, protocols: ['grpc', 'connect', 'grpc-web'] },
+  'nice-grpc': { start: niceGrpc, protocols: ['grpc'] },
 };
 
 /** Starts `adapter` around a new `HealthServer` with `options`. */
