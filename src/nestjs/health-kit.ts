@@ -64,7 +64,8 @@ export class HealthKit implements OnApplicationBootstrap, BeforeApplicationShutd
 
   /**
    * Registers the health service on `server` (the grpc-js server of Nest's gRPC
-   * transport) and remembers it, to stop it gracefully on shutdown. Call once per server.
+   * transport) and remembers it, to stop it gracefully on shutdown. One server per
+   * application: a second call replaces the first for the drain.
    */
   addToServer(server: Server): void {
     if (typeof server?.addService !== 'function') {
