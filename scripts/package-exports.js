@@ -8,6 +8,9 @@ import { fileURLToPath, URL } from 'node:url';
 
 export const entries = {
   '.': 'index',
+  './connect': 'adapters/connect/index',
+  './nice-grpc': 'adapters/nice-grpc/index',
+  './nestjs': 'nestjs/index',
 };
 
 /** package.json "exports" for `entries`, plus the .proto files and package.json. */

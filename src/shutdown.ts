@@ -5,14 +5,10 @@
  * force it at `timeoutMs`. In-flight RPCs complete. `timeoutMs` bounds everything,
  * `onStopped` included; a second signal forces and ends the process.
  */
-import type { Server } from '@grpc/grpc-js';
 import type { DependencyChecks } from './checks/dependency-checks.js';
+import { durationOption, drainAndStop, errorText, type StoppableServer } from './drain.js';
 import { HealthArgumentError } from './errors.js';
-import { shownValue } from './shown-value.js';
 import type { HealthServer } from './server/health-server.js';
-
-/** The longest delay setTimeout honours; a longer one fires after 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Options of {@link gracefulShutdown}. Durations are numbers of milliseconds,
@@ -60,14 +56,6 @@ export interface GracefulShutdown {
   dispose(): void;
 }
 
-function milliseconds(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0 && value <= MAX_TIMER_MS)) {
-    throw new HealthArgumentError(`${name} must be a number of milliseconds in [0, ${MAX_TIMER_MS}], got ${shownValue(value)}`);
-  }
-  return value;
-}
-
 function optionalFunction(name: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function') throw new HealthArgumentError(`${name} must be a function`);
 }
@@ -75,8 +63,8 @@ function optionalFunction(name: string, value: unknown): void {
 function validate(options: unknown) {
   if (typeof options !== 'object' || options === null) throw new HealthArgumentError('gracefulShutdown options must be an object');
   const o = options as GracefulShutdownOptions;
-  const drainMs = milliseconds('drainMs', o.drainMs, 5000);
-  const timeoutMs = milliseconds('timeoutMs', o.timeoutMs, 30_000);
+  const drainMs = durationOption('drainMs', o.drainMs, 5000);
+  const timeoutMs = durationOption('timeoutMs', o.timeoutMs, 30_000);
   if (timeoutMs === 0) throw new HealthArgumentError('timeoutMs must be more than 0');
   if (drainMs > timeoutMs) throw new HealthArgumentError(`drainMs (${drainMs}) must not exceed timeoutMs (${timeoutMs}): the stop would be forced before the drain ends`);
   const signals = o.signals ?? ['SIGTERM', 'SIGINT'];
@@ -93,26 +81,19 @@ function validate(options: unknown) {
   return { drainMs, timeoutMs, signals: [...new Set(signals)], exit };
 }
 
-function errorText(error: unknown): string {
-  try {
-    return error instanceof Error ? error.message : String(error);
-  } catch {
-    return 'an error that cannot be shown';
-  }
-}
-
 /**
- * Installs signal handlers that drain and stop `server`.
+ * Installs signal handlers that drain and stop `server`: a grpc-js `Server`, or
+ * any {@link StoppableServer} (`stoppableNiceServer(server)` for nice-grpc).
  *
  * ```ts
  * gracefulShutdown(server, health, { drainMs: 5000, timeoutMs: 20000 });
  * ```
  * @throws {@link HealthArgumentError} for a bad option (see {@link GracefulShutdownOptions}).
  */
-export function gracefulShutdown(server: Server, health: HealthServer, options: GracefulShutdownOptions = {}): GracefulShutdown {
+export function gracefulShutdown(server: StoppableServer, health: HealthServer, options: GracefulShutdownOptions = {}): GracefulShutdown {
   const { drainMs, timeoutMs, signals, exit } = validate(options);
   if (typeof server?.tryShutdown !== 'function' || typeof server.forceShutdown !== 'function') {
-    throw new HealthArgumentError('gracefulShutdown needs a grpc-js Server');
+    throw new HealthArgumentError('gracefulShutdown needs a grpc-js Server (or a StoppableServer)');
   }
   if (typeof health?.shutdown !== 'function') throw new HealthArgumentError('gracefulShutdown needs a HealthServer');
   const log = (line: string): void => {
@@ -130,84 +111,38 @@ export function gracefulShutdown(server: Server, health: HealthServer, options: 
   const run = (): Promise<boolean> =>
     new Promise<boolean>((resolve) => {
       const started = Date.now();
-      let serverStopped = false;
-      let forced = false;
-      let onStoppedCalled = false;
       let finished = false;
-
+      let stopped = false;
       const finish = (clean: boolean): void => {
         if (finished) return;
         finished = true;
-        clearTimeout(drain);
         clearTimeout(deadline);
         removeHandlers();
         log(`shutdown ${clean ? 'complete' : 'not clean'} after ${Date.now() - started} ms`);
         if (exit) process.exit(clean ? 0 : 1);
         resolve(clean);
       };
-      const afterStop = (): void => {
-        if (onStoppedCalled) return;
-        onStoppedCalled = true;
-        let done: Promise<void>;
-        try {
-          done = Promise.resolve(options.onStopped?.());
-        } catch (error) {
-          done = Promise.reject(error);
-        }
-        done.then(
-          () => finish(!forced),
-          (error: unknown) => {
-            log(`onStopped failed: ${errorText(error)}`);
-            finish(false);
-          },
-        );
-      };
-      const force = (): void => {
-        if (serverStopped) return;
-        serverStopped = true;
-        forced = true;
-        log('forcing the server down');
-        try {
-          server.forceShutdown();
-        } catch (error) {
-          log(`forceShutdown failed: ${errorText(error)}`);
-        }
-      };
+      const drain = drainAndStop(server, health, { drainMs, timeoutMs, checks: options.checks, log });
       forceAndFinish = () => {
-        force();
-        afterStop();
+        drain.force();
         finish(false);
       };
-      // Referenced: while shutting down, the process lives until this bound at most.
+      // Referenced: while shutting down, the process lives until this bound at most,
+      // and it bounds onStopped too.
       const deadline = setTimeout(() => {
-        if (serverStopped) log(`onStopped had not finished ${timeoutMs} ms after the signal`);
+        if (stopped) log(`onStopped had not finished ${timeoutMs} ms after the signal`);
         forceAndFinish?.();
       }, timeoutMs);
-
-      log(`shutting down: NOT_SERVING, draining for ${drainMs} ms`);
-      try {
-        options.checks?.stop();
-        health.shutdown();
-      } catch (error) {
-        log(`could not publish NOT_SERVING: ${errorText(error)}`);
-      }
-      const drain = setTimeout(() => {
-        log('drained: stopping the server');
+      void drain.stopped.then(async (graceful) => {
+        stopped = true;
         try {
-          server.tryShutdown(() => {
-            if (serverStopped) return;
-            serverStopped = true;
-            log(`server stopped gracefully after ${Date.now() - started} ms`);
-            afterStop();
-          });
-          // Open Watch streams would hold tryShutdown until the timeout.
-          health.endWatches();
+          await options.onStopped?.();
+          finish(graceful);
         } catch (error) {
-          log(`tryShutdown failed: ${errorText(error)}`);
-          force();
-          afterStop();
+          log(`onStopped failed: ${errorText(error)}`);
+          finish(false);
         }
-      }, drainMs);
+      });
     });
 
   const onSignal = (signal: NodeJS.Signals): void => {

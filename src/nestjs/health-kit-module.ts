@@ -1,0 +1,83 @@
+/**
+ * `HealthKitModule.forRoot(...)`: a global Nest module providing {@link HealthServer}
+ * and {@link HealthKit}. Built as a dynamic module without decorators, so this
+ * package needs no decorator settings and loads no Nest code at run time.
+ */
+import type { DynamicModule, InjectionToken, ModuleMetadata, OptionalFactoryDependency } from '@nestjs/common';
+import type { DependencyChecks } from '../checks/dependency-checks.js';
+import { checkDuration } from '../drain.js';
+import { HealthArgumentError } from '../errors.js';
+import { HealthServer, type HealthServerOptions } from '../server/health-server.js';
+import { HealthKit, type HealthKitSettings } from './health-kit.js';
+
+/**
+ * Dependency checks built by Nest's injector: `useFactory` gets the
+ * {@link HealthServer} first, then the providers named in `inject` (from `imports`),
+ * e.g. `@nestjs/terminus`'s `HealthCheckService` and its indicators.
+ */
+export interface HealthKitChecksFactory {
+  /** Modules whose providers `inject` names (e.g. `TerminusModule`). */
+  imports?: ModuleMetadata['imports'];
+  /** Providers passed to `useFactory` after the health server. */
+  inject?: Array<InjectionToken | OptionalFactoryDependency>;
+  /** Builds the checks; {@link HealthKit} starts them on bootstrap and stops them on shutdown. */
+  useFactory: (health: HealthServer, ...dependencies: never[]) => DependencyChecks | Promise<DependencyChecks>;
+}
+
+/** Options of {@link HealthKitModule.forRoot}. */
+export interface HealthKitModuleOptions extends HealthServerOptions, HealthKitSettings {
+  /** Dependency checks that drive statuses, built with Nest's injector. */
+  checks?: HealthKitChecksFactory;
+}
+
+/** Injection token of the dependency checks (`undefined` when none are configured). */
+export const HEALTH_KIT_CHECKS = Symbol('grpc-health-kit:checks');
+
+/**
+ * Health for a Nest application.
+ *
+ * ```ts
+ * @Module({ imports: [HealthKitModule.forRoot({ drainMs: 5000 })] })
+ * class AppModule {}
+ * ```
+ */
+export class HealthKitModule {
+  /**
+   * A global module providing {@link HealthServer} (set statuses from your
+   * providers) and {@link HealthKit} (registration on the gRPC server, drain).
+   *
+   * @throws {@link HealthArgumentError} for a bad option (checked now, not at boot).
+   */
+  static forRoot(options: HealthKitModuleOptions = {}): DynamicModule {
+    checkDuration('drainMs', options.drainMs);
+    checkDuration('timeoutMs', options.timeoutMs);
+    if (options.log !== undefined && typeof options.log !== 'function') throw new HealthArgumentError('log must be a function');
+    const checks = options.checks;
+    if (checks !== undefined && typeof checks?.useFactory !== 'function') {
+      throw new HealthArgumentError('checks.useFactory must be a function');
+    }
+    // Statuses and limits are checked here too, by building a throw-away server.
+    new HealthServer(options);
+    const { drainMs, timeoutMs, log } = options;
+    return {
+      module: HealthKitModule,
+      global: true,
+      imports: checks?.imports ?? [],
+      providers: [
+        { provide: HealthServer, useFactory: () => new HealthServer(options) },
+        {
+          provide: HEALTH_KIT_CHECKS,
+          useFactory: (health: HealthServer, ...dependencies: never[]) => checks?.useFactory(health, ...dependencies),
+          inject: [HealthServer, ...(checks?.inject ?? [])],
+        },
+        {
+          provide: HealthKit,
+          useFactory: (health: HealthServer, dependencyChecks: DependencyChecks | undefined) =>
+            new HealthKit(health, dependencyChecks, { drainMs, timeoutMs, log }),
+          inject: [HealthServer, HEALTH_KIT_CHECKS],
+        },
+      ],
+      exports: [HealthServer, HealthKit, HEALTH_KIT_CHECKS],
+    };
+  }
+}
