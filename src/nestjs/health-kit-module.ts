@@ -5,7 +5,7 @@
  */
 import type { DynamicModule, InjectionToken, ModuleMetadata, OptionalFactoryDependency } from '@nestjs/common';
 import type { DependencyChecks } from '../checks/dependency-checks.js';
-import { checkDuration } from '../drain.js';
+import { durationOption } from '../drain.js';
 import { HealthArgumentError } from '../errors.js';
 import { HealthServer, type HealthServerOptions } from '../server/health-server.js';
 import { HealthKit, type HealthKitSettings } from './health-kit.js';
@@ -49,8 +49,8 @@ export class HealthKitModule {
    * @throws {@link HealthArgumentError} for a bad option (checked now, not at boot).
    */
   static forRoot(options: HealthKitModuleOptions = {}): DynamicModule {
-    checkDuration('drainMs', options.drainMs);
-    checkDuration('timeoutMs', options.timeoutMs);
+    durationOption('drainMs', options.drainMs, 0);
+    durationOption('timeoutMs', options.timeoutMs, 0);
     if (options.log !== undefined && typeof options.log !== 'function') throw new HealthArgumentError('log must be a function');
     const checks = options.checks;
     if (checks !== undefined && typeof checks?.useFactory !== 'function') {
