@@ -151,7 +151,15 @@ export class HealthCheckLoadBalancer implements experimental.LoadBalancer, Wrapp
       this.serviceName = config.serviceName;
       for (const subchannel of this.subchannels) subchannel.setServiceName(config.serviceName);
     }
-    return this.child.updateAddressList(endpoints, config.childPolicy, options, resolutionNote);
+    // round_robin drops all its children before it builds new ones: hold every
+    // running check across the update, so that a new wrapper of the same
+    // connection takes it over (no new stream, never a moment unhealthy).
+    const held = [...this.subchannels].map((subchannel) => subchannel.holdCheck());
+    try {
+      return this.child.updateAddressList(endpoints, config.childPolicy, options, resolutionNote);
+    } finally {
+      for (const lease of held) lease?.release();
+    }
   }
 
   exitIdle(): void {

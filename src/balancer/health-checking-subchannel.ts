@@ -83,6 +83,15 @@ export class HealthCheckingSubchannel extends experimental.BaseSubchannelWrapper
     this.update();
   }
 
+  /**
+   * Another hold on this wrapper's check, if it holds one: the policy keeps its
+   * checks across an update its child handles by dropping every wrapper before
+   * creating new ones (round_robin does).
+   */
+  holdCheck(): HealthCheckLease | undefined {
+    return this.lease ? this.checks.acquire(this.child, this.serviceName, this.backoff, () => {}) : undefined;
+  }
+
   override getConnectivityState(): ConnectivityState {
     return this.computeState();
   }
