@@ -44,6 +44,8 @@ export class Backend {
   lastServedAt = 0;
   /** Peer address (ip:port) of every call, by method path. */
   readonly peers = new Map<string, Set<string>>();
+  /** Calls started, by method path. */
+  readonly calls = new Map<string, number>();
 
   /**
    * @param name what Who answers
@@ -67,6 +69,7 @@ export class Backend {
           const peers = this.peers.get(method.path) ?? new Set<string>();
           peers.add(call.getPeer());
           this.peers.set(method.path, peers);
+          this.calls.set(method.path, (this.calls.get(method.path) ?? 0) + 1);
           return new grpc.ServerInterceptingCall(call);
         },
       ],
