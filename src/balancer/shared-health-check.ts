@@ -14,6 +14,7 @@ import { type ChannelCredentials, type ChannelInterface, connectivityState as Co
 import { HealthClient as GeneratedHealthClient } from '../generated/grpc/health/v1/health.js';
 import { type BackoffOptions, type HealthWatchEvent, HealthWatchLoop } from '../client/watch-loop.js';
 import { type BackendHealth, type BackendHealthState, BoundedKeySet, trace, warn } from './backend-health.js';
+import { connectionChannel } from './grpc-js-compat.js';
 
 /** A running Watch loop, as a check sees it. */
 export interface RunningWatch {
@@ -64,7 +65,7 @@ export class SharedHealthCheck {
     private readonly startWatch: WatchStarter,
   ) {
     this.address = connection.getAddress();
-    this.target = connection.getChannel().getTarget();
+    this.target = connectionChannel(connection).getTarget();
     connection.addConnectivityStateListener(this.onConnectionState);
     if (connection.getConnectivityState() === ConnectivityState.READY) this.start();
   }
@@ -97,7 +98,7 @@ export class SharedHealthCheck {
     this.answered = false;
     this.set('CHECKING', true, 'waiting for the first health answer');
     trace(`${this.address} "${this.service}": starting Watch on the subchannel's connection`);
-    this.watch = this.startWatch(this.connection.getChannel(), this.service, this.backoff, this.onEvent);
+    this.watch = this.startWatch(connectionChannel(this.connection), this.service, this.backoff, this.onEvent);
   }
 
   private stop(): void {

@@ -59,8 +59,13 @@ export class MockSubchannel implements experimental.SubchannelInterface {
   getChannelzRef(): never {
     return { kind: 'subchannel', id: 0, name: this.address } as never;
   }
+  private healthy = true;
   isHealthy(): boolean {
-    return true;
+    return this.healthy;
+  }
+  setHealthy(healthy: boolean): void {
+    this.healthy = healthy;
+    for (const watcher of [...this.healthWatchers]) watcher(healthy);
   }
   addHealthStateWatcher(listener: experimental.HealthListener): void {
     this.healthWatchers.add(listener);

@@ -8,6 +8,9 @@ import { type ChannelOptions, experimental } from '@grpc/grpc-js';
 
 export const WRAPPING_POLICY_NAME = 'test_wrapping';
 
+/** Every subchannel `test_wrapping` got from its parent, newest last. */
+export const wrappedSubchannels: experimental.SubchannelInterface[] = [];
+
 /** Picks the `test_wrapping` pickers handed out, by backend address. */
 export const wrappingPicks = new Map<string, number>();
 
@@ -37,7 +40,11 @@ class WrappingPolicy implements experimental.LoadBalancer {
   constructor(helper: experimental.ChannelControlHelper) {
     this.child = new experimental.ChildLoadBalancerHandler(
       experimental.createChildChannelControlHelper(helper, {
-        createSubchannel: (address, args) => new TaggedSubchannel(helper.createSubchannel(address, args)),
+        createSubchannel: (address, args) => {
+          const subchannel = helper.createSubchannel(address, args);
+          wrappedSubchannels.push(subchannel);
+          return new TaggedSubchannel(subchannel);
+        },
         updateState: (state, picker, errorMessage) =>
           helper.updateState(
             state,
