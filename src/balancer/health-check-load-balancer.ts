@@ -82,7 +82,15 @@ class UnwrappingPicker implements experimental.Picker {
   pick(args: experimental.PickArgs): experimental.PickResult {
     const result = this.child.pick(args);
     const subchannel = result.subchannel;
-    return subchannel instanceof HealthCheckingSubchannel ? { ...result, subchannel: subchannel.getWrappedSubchannel() } : result;
+    if (!(subchannel instanceof HealthCheckingSubchannel)) return result;
+    // A literal of one fixed shape: several times cheaper per pick than a spread.
+    return {
+      pickResultType: result.pickResultType,
+      subchannel: subchannel.getWrappedSubchannel(),
+      status: result.status,
+      onCallStarted: result.onCallStarted,
+      onCallEnded: result.onCallEnded,
+    };
   }
 }
 
