@@ -24,6 +24,9 @@
  * 8. The `experimental` exports in {@link EXPERIMENTAL_EXPORTS_USED} exist.
  * 9. grpc-js's policy registry is per module copy, and a CommonJS module imported
  *    from ESM appears in `require.cache` (how a second copy is detected).
+ * 10. grpc-js parses a service config's `methodConfig.waitForReady` but never
+ *    reads it; only `metadata.setOptions({ waitForReady: true })` makes a call wait
+ *    for a healthy backend (there is no call option for it).
  */
 import type { ChannelInterface, experimental } from '@grpc/grpc-js';
 

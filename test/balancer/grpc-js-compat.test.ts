@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { connectivityState as ConnectivityState, experimental } from '@grpc/grpc-js';
-import { GeneratedHealthClient } from '../../src/index.js';
+import { GeneratedHealthClient, healthCheckChannelOptions } from '../../src/index.js';
 import {
   backoffTimeoutOptions,
   cancelForGood,
@@ -138,6 +138,37 @@ describe('grpc-js compatibility', { timeout: 15_000 }, () => {
       assert.deepEqual([...backend!.peers.get('/grpc.health.v1.Health/Watch')!], [...backend!.peers.get('/test.Backend/Who')!]);
       cancelForGood(kept);
       await until(() => health.watcherCount() === 0, 3000, 'every cancelled Watch to end on the server');
+    } finally {
+      client.close();
+      backend!.stop();
+    }
+  });
+
+  it('10. waitForReady: a methodConfig.waitForReady is ignored; metadata.setOptions({ waitForReady: true }) queues the call', async () => {
+    const [backend] = await startBackends(1);
+    backend!.health.setStatus('svc', 'NOT_SERVING');
+    const client = new WhoClient(`ipv4:${backend!.address}`, grpc.credentials.createInsecure(), {
+      ...healthCheckChannelOptions({
+        loadBalancingConfig: [{ round_robin: {} }],
+        healthCheckConfig: { serviceName: 'svc' },
+        methodConfig: [{ name: [{ service: 'test.Backend' }], waitForReady: true }],
+      }),
+      'grpc.use_local_subchannel_pool': 1,
+    });
+    const call = (metadata: grpc.Metadata) =>
+      new Promise<string>((resolve, reject) =>
+        client.who(Buffer.alloc(0), metadata, { deadline: Date.now() + 5000 }, (error, reply) =>
+          error ? reject(error) : resolve(reply!.toString()),
+        ),
+      );
+    try {
+      const error = (await call(new grpc.Metadata()).catch((e: grpc.ServiceError) => e)) as grpc.ServiceError;
+      assert.equal(error.code, grpc.status.UNAVAILABLE, 'methodConfig.waitForReady did not make the call wait');
+      const waiting = new grpc.Metadata();
+      waiting.setOptions({ waitForReady: true });
+      const queued = call(waiting);
+      setTimeout(() => backend!.health.setStatus('svc', 'SERVING'), 100);
+      assert.equal(await queued, 'b0');
     } finally {
       client.close();
       backend!.stop();
