@@ -14,6 +14,7 @@ import * as ownGrpc from '@grpc/grpc-js';
 import { HEALTH_CHECK_POLICY_NAME, HealthCheckLoadBalancingConfig } from './health-check-config.js';
 import { HealthCheckLoadBalancer } from './health-check-load-balancer.js';
 import { warn } from './backend-health.js';
+import { HealthArgumentError } from '../errors.js';
 
 /** The part of a `@grpc/grpc-js` module this package registers with: pass `import * as grpc from '@grpc/grpc-js'`. */
 export interface GrpcModule {
@@ -38,8 +39,13 @@ const registeredWith = new WeakSet<object>();
  * import { registerHealthCheckLoadBalancer } from 'grpc-health-kit';
  * registerHealthCheckLoadBalancer(grpc);
  * ```
+ *
+ * @throws {@link HealthArgumentError} when `grpc` is not a grpc-js module.
  */
 export function registerHealthCheckLoadBalancer(grpc: GrpcModule = ownGrpc): void {
+  if (typeof (grpc as Partial<GrpcModule> | null)?.experimental?.registerLoadBalancerType !== 'function') {
+    throw new HealthArgumentError('registerHealthCheckLoadBalancer: grpc must be the @grpc/grpc-js module (import * as grpc from "@grpc/grpc-js")');
+  }
   if (registeredWith.has(grpc.experimental)) return;
   registeredWith.add(grpc.experimental);
   (grpc.experimental.registerLoadBalancerType as typeof ownGrpc.experimental.registerLoadBalancerType)(

@@ -113,9 +113,6 @@ export function healthCheckChannelOptions(
   if (typeof options !== 'object' || options === null) throw new HealthArgumentError('healthCheckChannelOptions: options must be an object');
   const { grpc } = options;
   if (grpc !== undefined) {
-    if (typeof (grpc as Partial<GrpcModule>)?.experimental?.registerLoadBalancerType !== 'function') {
-      throw new HealthArgumentError('healthCheckChannelOptions: options.grpc must be the @grpc/grpc-js module');
-    }
     registerHealthCheckLoadBalancer(grpc);
   } else {
     registerHealthCheckLoadBalancer();
