@@ -19,6 +19,7 @@ import {
   status as GrpcStatus,
 } from '@grpc/grpc-js';
 import type { BackoffOptions } from '../client/watch-loop.js';
+import { HealthArgumentError } from '../errors.js';
 import { HEALTH_CHECK_POLICY_NAME, HealthCheckLoadBalancingConfig } from './health-check-config.js';
 import { type BackendHealth, trace, warn } from './backend-health.js';
 import { HealthCheckingSubchannel, type WrapperEvents } from './health-checking-subchannel.js';
@@ -33,13 +34,18 @@ export type ChannelSelector = string | { getTarget(): string } | { getChannel():
 
 function targetOf(selector: ChannelSelector): string {
   if (typeof selector === 'string') return selector;
-  return 'getChannel' in selector ? selector.getChannel().getTarget() : selector.getTarget();
+  const found = selector as Partial<{ getTarget(): string; getChannel(): { getTarget(): string } }> | null;
+  if (typeof found?.getChannel === 'function') return found.getChannel().getTarget();
+  if (typeof found?.getTarget === 'function') return found.getTarget();
+  throw new HealthArgumentError('backendHealth: channel must be a client, a channel or a target string');
 }
 
 /**
  * The health of every backend of every health-checked channel in this process,
  * or only of one channel's backends: pass the client, its channel, or its target
  * as grpc-js prints it (`client.getChannel().getTarget()`).
+ *
+ * @throws {@link HealthArgumentError} for a `channel` that is none of these.
  */
 export function backendHealth(channel?: ChannelSelector): BackendHealth[] {
   const all = [...livePolicies].flatMap((policy) => policy.getBackendHealth());
@@ -53,8 +59,11 @@ export function backendHealth(channel?: ChannelSelector): BackendHealth[] {
  * channel of this process (from any grpc-js callback; keep it quick). A listener
  * that throws is reported once through grpc-js's logger; the others are still
  * called. Returns a function that removes the listener.
+ *
+ * @throws {@link HealthArgumentError} when `listener` is not a function.
  */
 export function onBackendHealthChange(listener: (health: BackendHealth) => void): () => void {
+  if (typeof listener !== 'function') throw new HealthArgumentError('onBackendHealthChange: listener must be a function');
   healthListeners.add(listener);
   return () => healthListeners.delete(listener);
 }

@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { connectivityState as ConnectivityState, experimental } from '@grpc/grpc-js';
 import { backendHealth, HealthCheckLoadBalancer, onBackendHealthChange } from '../../src/balancer/health-check-load-balancer.js';
 import { HealthCheckingSubchannel } from '../../src/balancer/health-checking-subchannel.js';
-import { HealthRpcError } from '../../src/errors.js';
+import { HealthArgumentError, HealthRpcError } from '../../src/errors.js';
 import { BoundedKeySet } from '../../src/balancer/backend-health.js';
 import { HealthCheckLoadBalancingConfig } from '../../src/balancer/health-check-config.js';
 import { HealthCheckRegistry } from '../../src/balancer/shared-health-check.js';
@@ -224,6 +224,13 @@ describe('HealthCheckLoadBalancer', () => {
     } finally {
       for (const off of offs) off();
     }
+  });
+});
+
+describe('argument checks', () => {
+  it('rejects a bad channel selector and a listener that is not a function', () => {
+    assert.throws(() => backendHealth({} as never), HealthArgumentError);
+    assert.throws(() => onBackendHealthChange('x' as never), HealthArgumentError);
   });
 });
 
