@@ -46,14 +46,20 @@ export {
 } from './balancer/health-check-config.js';
 export {
   HealthCheckLoadBalancer,
-  registerHealthCheckLoadBalancer,
   backendHealth,
   onBackendHealthChange,
+  type ChannelSelector,
 } from './balancer/health-check-load-balancer.js';
+export { registerHealthCheckLoadBalancer, type GrpcModule } from './balancer/registration.js';
 export { HealthCheckingSubchannel } from './balancer/health-checking-subchannel.js';
-export { type BackendHealth, type BackendHealthState } from './balancer/backend-check.js';
-export { healthCheckServiceConfig, healthCheckChannelOptions } from './balancer/service-config.js';
-export { HEALTH_CHECK_KEEPALIVE, type HealthCheckChannelOptions } from './balancer/service-config.js';
+export { type BackendHealth, type BackendHealthState } from './balancer/backend-health.js';
+export {
+  healthCheckServiceConfig,
+  healthCheckChannelOptions,
+  HEALTH_CHECK_KEEPALIVE,
+  type HealthCheckChannelOptions,
+  type HealthCheckChannelOptionsOptions,
+} from './balancer/service-config.js';
 export {
   DependencyChecks,
   type CheckFunction,
@@ -81,7 +87,7 @@ export {
   MAX_ECHOED_SERVICE_LENGTH,
 } from './http/health-http-handler.js';
 
-import { registerHealthCheckLoadBalancer } from './balancer/health-check-load-balancer.js';
+import { registerHealthCheckLoadBalancer } from './balancer/registration.js';
 // Importing the package makes `health_check` usable in any service config.
 registerHealthCheckLoadBalancer();
 

@@ -9,6 +9,7 @@ import {
   HealthCheckLoadBalancingConfig,
   healthCheckChannelOptions,
   healthCheckServiceConfig,
+  registerHealthCheckLoadBalancer,
 } from '../../src/index.js';
 import { ipv4Target, startBackends, WhoClient } from '../backends.js';
 import { spread } from './balancer-helpers.js';
@@ -54,6 +55,13 @@ describe('healthCheckServiceConfig: grpc-go configs', () => {
     assert.throws(() => healthCheckServiceConfig({ healthCheckConfig: 'x' }), /healthCheckConfig must be an object/);
     assert.throws(() => healthCheckServiceConfig({ healthCheckConfig: { serviceName: 1 } }), /serviceName must be a string/);
     assert.throws(() => healthCheckServiceConfig({ healthCheckConfig: {}, loadBalancingConfig: {} }), /must be a list/);
+  });
+
+  it('rejects a grpc option that is not the grpc-js module', () => {
+    assert.throws(() => healthCheckChannelOptions('x', { grpc: {} as never }), HealthArgumentError);
+    assert.throws(() => healthCheckChannelOptions('x', null as never), HealthArgumentError);
+    assert.throws(() => registerHealthCheckLoadBalancer(null as never), /must be the @grpc\/grpc-js module/);
+    assert.doesNotThrow(() => registerHealthCheckLoadBalancer(grpc));
   });
 
   it('gives channel options from a service name alone', () => {
