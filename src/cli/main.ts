@@ -58,6 +58,34 @@ const COMMANDS: Record<string, Command> = {
     examples: ['grpc-health list -addr localhost:50051', 'grpc-health list -addr localhost:50051 --json | jq .statuses'],
     load: async () => (await import('./list.js')).runList,
   },
+  dashboard: {
+    summary: 'watch many backends and serve a live health page (also JSON and /metrics)',
+    usage: 'grpc-health dashboard -target host:port|dns:///name:port... [-targets-file f] [-service name]... [-port 8080] [flags]',
+    flags: {
+      target: { kind: 'list', help: 'host:port, dns:///name:port (every address, re-resolved) or unix:///path; repeatable' },
+      'targets-file': { kind: 'string', help: 'file with one target a line (# comments)' },
+      service: CONNECTION_FLAGS.service,
+      host: { kind: 'string', help: 'address the page listens on', defaultText: '127.0.0.1' },
+      port: { kind: 'string', help: 'port the page listens on (0: any free port)', defaultText: '8080' },
+      'rtt-interval': { kind: 'duration', help: 'how often each backend is Checked for its round-trip time (0: never)', defaultText: '5s' },
+      'resolve-interval': { kind: 'duration', help: 'how often dns: targets are resolved again', defaultText: '30s' },
+      'rpc-timeout': CONNECTION_FLAGS['rpc-timeout'],
+      'user-agent': CONNECTION_FLAGS['user-agent'],
+      'rpc-header': CONNECTION_FLAGS['rpc-header'],
+      tls: CONNECTION_FLAGS.tls,
+      'tls-ca-cert': CONNECTION_FLAGS['tls-ca-cert'],
+      'tls-client-cert': CONNECTION_FLAGS['tls-client-cert'],
+      'tls-client-key': CONNECTION_FLAGS['tls-client-key'],
+      'tls-no-verify': CONNECTION_FLAGS['tls-no-verify'],
+      'tls-server-name': CONNECTION_FLAGS['tls-server-name'],
+      ...HELP_FLAG,
+    },
+    examples: [
+      'grpc-health dashboard -target dns:///orders.internal:50051 -service orders.Orders -port 8080',
+      'grpc-health dashboard -targets-file fleet.txt -service "" -service echo.Echo',
+    ],
+    load: async () => (await import('./dashboard.js')).runDashboard,
+  },
   serve: {
     summary: 'run a stand-alone health server (statuses from flags, stdin or SIGUSR1)',
     usage: 'grpc-health serve [-host 127.0.0.1] [-port 50051] [-status svc=SERVING]...',
@@ -90,7 +118,7 @@ function version(): string {
 }
 
 function mainHelp(): string {
-  const rows = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(7)}${command.summary}`);
+  const rows = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(11)}${command.summary}`);
   return [
     'grpc-health: gRPC health checking from the command line',
     '',
