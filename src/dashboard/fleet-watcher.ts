@@ -100,7 +100,15 @@ export class FleetWatcher {
   private watch(backend: Backend): void {
     const { address } = backend;
     this.state.addBackend(address, backend.target);
-    const client = this.options.clientFor(backend);
+    let client: HealthClient;
+    try {
+      client = this.options.clientFor(backend);
+    } catch (error) {
+      // Not watched, so the next resolution tries again.
+      this.report(error);
+      for (const service of this.services) this.state.setStatus(address, service, 'UNREACHABLE', `no client: ${String((error as Error)?.message ?? error)}`);
+      return;
+    }
     const backoff = this.options.backoff ?? DASHBOARD_BACKOFF;
     const loops = this.services.map(
       (service) =>
