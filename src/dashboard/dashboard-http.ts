@@ -35,6 +35,9 @@ export interface DashboardHttp {
   close(): Promise<void>;
 }
 
+// Unsent bytes an event stream may hold before its client counts as not keeping up.
+const MAX_BACKLOG_BYTES = 8 * 2 ** 20;
+
 // A comment line every so often keeps proxies from timing an idle stream out.
 const HEARTBEAT_MS = 15_000;
 
@@ -62,7 +65,10 @@ export async function startDashboardHttp(state: FleetState, options: DashboardHt
 
   const writeEvent = (client: EventClient, event: string, data: unknown): void => {
     if (client.stale) return;
-    if (!client.response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)) client.stale = true;
+    // A write over the socket's high-water mark is normal (a snapshot is large); a backlog is not.
+    if (!client.response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) && client.response.writableLength > MAX_BACKLOG_BYTES) {
+      client.stale = true;
+    }
   };
   const flush = (): void => {
     flushTimer = undefined;

@@ -114,6 +114,23 @@ describe('dashboard HTTP', { timeout: 20_000 }, () => {
     }
   });
 
+  it('follows a snapshot larger than the socket buffer with updates', async () => {
+    const state = new FleetState(['', 'a', 'b']);
+    for (let i = 0; i < 1000; i += 1) state.addBackend(`127.0.${i >> 8}.${i & 255}:50051`, 'dns:///fleet.example:50051');
+    const http = await start(state);
+    const events = openEvents(`${http.url}events`);
+    try {
+      const snapshot = await events.next();
+      assert.ok(JSON.stringify(snapshot.data).length > 256 * 1024, 'the snapshot is larger than any socket buffer');
+      state.setStatus('127.0.0.7:50051', 'a', 'SERVING');
+      const update = await events.next();
+      assert.equal(update.event, 'update');
+      assert.equal(update.data.backends[0].cells.a.status, 'SERVING');
+    } finally {
+      events.close();
+    }
+  });
+
   it('answers any request target and method, and closes within its bound with streams and stalled requests open', async () => {
     const state = new FleetState(['']);
     const http = await startDashboardHttp(state, { port: 0, closeTimeoutMs: 200 });
