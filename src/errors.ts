@@ -2,8 +2,8 @@
  * The errors this library throws. Every one extends {@link HealthKitError}, so a
  * caller can tell ours from anything else with one `instanceof`.
  */
-import type { Metadata, ServiceError } from '@grpc/grpc-js';
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { Metadata, ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
+import { GrpcCode, grpcCodeName } from './grpc-code.js';
 
 /** Base class of every error this library throws. */
 export class HealthKitError extends Error {
@@ -38,7 +38,7 @@ export class HealthRpcError extends HealthKitError {
     readonly metadata: Metadata | undefined,
   ) {
     const subject = service === undefined ? method : `${method} "${service}"`;
-    super(`${subject} failed: ${GrpcStatus[code] ?? code}: ${details}`);
+    super(`${subject} failed: ${grpcCodeName(code)}: ${details}`);
   }
 
   /** Wraps an error from a grpc-js call. */
@@ -49,10 +49,32 @@ export class HealthRpcError extends HealthKitError {
   ): HealthRpcError {
     return new HealthRpcError(
       method,
-      typeof error.code === 'number' ? error.code : GrpcStatus.UNKNOWN,
+      typeof error.code === 'number' ? error.code : (GrpcCode.UNKNOWN as GrpcStatus),
       error.details ?? error.message ?? 'unknown error',
       service,
       error.metadata,
     );
+  }
+}
+
+/**
+ * The health core refused a request: an unknown service on Check, too many
+ * services for List, too many watches of unknown names, an over-long name, or a
+ * Watch ended by `endWatches`.
+ *
+ * `code` is the gRPC status code an adapter answers with (`NOT_FOUND`,
+ * `RESOURCE_EXHAUSTED`, `INVALID_ARGUMENT`, `UNAVAILABLE`, ...); its number is the
+ * same in grpc-js, Connect and nice-grpc. `details` is the status message.
+ */
+export class HealthRequestError extends HealthKitError {
+  override name = 'HealthRequestError';
+
+  constructor(
+    /** The gRPC status code to answer with. */
+    readonly code: GrpcCode,
+    /** The status message to answer with. */
+    readonly details: string,
+  ) {
+    super(`${grpcCodeName(code)}: ${details}`);
   }
 }

@@ -11,11 +11,16 @@ export {
   statusFromWire,
   statusToWire,
 } from './status.js';
-export { HealthKitError, HealthArgumentError, HealthRpcError } from './errors.js';
+export { HealthKitError, HealthArgumentError, HealthRpcError, HealthRequestError } from './errors.js';
+export { GrpcCode, grpcCodeName } from './grpc-code.js';
 export {
   HealthServer,
   type HealthServerOptions,
   type SettableStatus,
+  type WatchStatus,
+  type HealthChange,
+  type HealthChangeListener,
+  type HealthWatchOptions,
   DEFAULT_MAX_LISTED_SERVICES,
   DEFAULT_MAX_UNKNOWN_WATCHERS,
   DEFAULT_MAX_SERVICE_NAME_LENGTH,

@@ -4,7 +4,7 @@
  * The public API speaks in names (`'SERVING'`), the wire in numbers; this module
  * is the only place that converts between the two.
  */
-import { HealthCheckResponse_ServingStatus as Wire } from './generated/grpc/health/v1/health.js';
+import type { HealthCheckResponse_ServingStatus as Wire } from './generated/grpc/health/v1/health.js';
 
 /**
  * The status of a service as the health protocol reports it.
@@ -24,11 +24,12 @@ export const SERVING_STATUSES: readonly ServingStatus[] = Object.freeze([
   'SERVICE_UNKNOWN',
 ]);
 
+// The numbers of grpc.health.v1 (a type-only import: status names load no generated code).
 const TO_WIRE: Readonly<Record<ServingStatus, Wire>> = Object.freeze({
-  UNKNOWN: Wire.UNKNOWN,
-  SERVING: Wire.SERVING,
-  NOT_SERVING: Wire.NOT_SERVING,
-  SERVICE_UNKNOWN: Wire.SERVICE_UNKNOWN,
+  UNKNOWN: 0,
+  SERVING: 1,
+  NOT_SERVING: 2,
+  SERVICE_UNKNOWN: 3,
 });
 
 /** The wire number of a status name. */

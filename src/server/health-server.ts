@@ -1,15 +1,20 @@
 /**
- * `HealthServer`: the status map behind `grpc.health.v1.Health` and its handlers.
+ * `HealthServer`: the health core (statuses, watchers, the protocol's rules) and
+ * its grpc-js handlers.
  *
  * All state lives here: the published statuses (what Check, Watch and List see),
- * the statuses held back while shut down, and the Watch streams by service.
- * A status change touches only the watchers of that one service.
+ * the statuses held back while shut down, and the open watches by service. A
+ * status change touches only the watchers of that one service. The core knows no
+ * transport: adapters (grpc-js below, `grpc-health-kit/connect`, ...) call
+ * {@link HealthServer.check}, {@link HealthServer.list} and
+ * {@link HealthServer.watch} and map {@link HealthRequestError} codes to their
+ * stack's status.
  */
-import {
-  type sendUnaryData,
-  type Server,
-  type ServerUnaryCall,
-  type ServiceError,
+import type {
+  sendUnaryData,
+  Server,
+  ServerUnaryCall,
+  ServiceError,
   status as GrpcStatus,
 } from '@grpc/grpc-js';
 import type {
@@ -19,10 +24,15 @@ import type {
   HealthListResponse,
   HealthServer as HealthHandlers,
 } from '../generated/grpc/health/v1/health.js';
-import { HealthArgumentError } from '../errors.js';
+import { HealthArgumentError, HealthRequestError } from '../errors.js';
+import { GrpcCode } from '../grpc-code.js';
 import { isServingStatus, type ServingStatus } from '../status.js';
 import { CACHED_HEALTH_SERVICE, RESPONSES } from './responses.js';
+import { StatusStream } from './status-stream.js';
+import type { StatusSubscriber, WatchStatus } from './subscriber.js';
 import { type WatchCall, Watcher } from './watcher.js';
+
+export type { WatchStatus } from './subscriber.js';
 
 /** A status a service can be given: every status but `SERVICE_UNKNOWN`, which only Watch sends. */
 export type SettableStatus = Exclude<ServingStatus, 'SERVICE_UNKNOWN'>;
@@ -49,6 +59,29 @@ export interface HealthServerOptions {
   maxServiceNameLength?: number;
 }
 
+/**
+ * One published status change, as {@link HealthServer.onChange} reports it.
+ * `SERVICE_UNKNOWN` stands for "not registered": as `previous` when a service is
+ * first set, as `status` when it is cleared.
+ */
+export interface HealthChange {
+  /** The service name (`""` is the whole server). */
+  readonly service: string;
+  /** The status Check and Watch answer from now on. */
+  readonly status: WatchStatus;
+  /** The status they answered before. */
+  readonly previous: WatchStatus;
+}
+
+/** Receives every published status change. */
+export type HealthChangeListener = (change: HealthChange) => void;
+
+/** Options of {@link HealthServer.watch}. */
+export interface HealthWatchOptions {
+  /** Ends the watch when aborted (the iterator completes). */
+  signal?: AbortSignal;
+}
+
 /** Default of {@link HealthServerOptions.maxListedServices}. */
 export const DEFAULT_MAX_LISTED_SERVICES = 100;
 /** Default of {@link HealthServerOptions.maxUnknownWatchers}. */
@@ -64,8 +97,8 @@ function quote(service: string): string {
   return JSON.stringify(shown);
 }
 
-function rpcError(code: GrpcStatus, details: string): Partial<ServiceError> {
-  return { code, details, message: details };
+function rpcError(error: HealthRequestError): Partial<ServiceError> {
+  return { code: error.code as number as GrpcStatus, details: error.details, message: error.details };
 }
 
 function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
@@ -95,7 +128,8 @@ export class HealthServer {
   private readonly published = new Map<string, SettableStatus>();
   /** While shut down: the statuses the application has set, published on resume(). */
   private held: Map<string, SettableStatus> | undefined;
-  private readonly watchers = new Map<string, Set<Watcher>>();
+  private readonly watchers = new Map<string, Set<StatusSubscriber>>();
+  private readonly listeners = new Set<HealthChangeListener>();
   private totalWatchers = 0;
   private unknownWatchers = 0;
 
@@ -201,17 +235,92 @@ export class HealthServer {
    * `gracefulShutdown` do it. Clients treat the ending as a failed stream and look
    * elsewhere. Returns how many streams were ended.
    */
-  endWatches(code: GrpcStatus = GrpcStatus.UNAVAILABLE, details = 'server shutting down'): number {
+  endWatches(code: GrpcStatus | GrpcCode = GrpcCode.UNAVAILABLE, details = 'server shutting down'): number {
     let ended = 0;
     for (const set of [...this.watchers.values()]) {
       for (const watcher of [...set]) {
         this.removeWatcher(watcher);
-        if (code === GrpcStatus.OK) watcher.call.end();
-        else watcher.call.emit('error', rpcError(code, details));
+        watcher.end(code as GrpcCode, details);
         ended += 1;
       }
     }
     return ended;
+  }
+
+  /**
+   * The status Check answers for `service`.
+   *
+   * @throws {@link HealthRequestError} `NOT_FOUND` when it is not registered.
+   */
+  check(service: string): SettableStatus {
+    const status = this.published.get(service);
+    if (status === undefined) throw new HealthRequestError(GrpcCode.NOT_FOUND, `unknown service ${quote(service)}`);
+    return status;
+  }
+
+  /**
+   * What List answers: every registered service and its status.
+   *
+   * @throws {@link HealthRequestError} `RESOURCE_EXHAUSTED` when more than
+   * `maxListedServices` are registered (gRFC A90).
+   */
+  list(): Map<string, SettableStatus> {
+    if (this.published.size > this.maxListedServices) {
+      throw new HealthRequestError(
+        GrpcCode.RESOURCE_EXHAUSTED,
+        `server health list exceeds maximum capacity: ${this.maxListedServices}`,
+      );
+    }
+    return new Map(this.published);
+  }
+
+  /**
+   * Watches one service: the current status first (`SERVICE_UNKNOWN` when it is
+   * not registered), then each change. Latest wins: a reader that falls behind
+   * gets the newest status, never a queue, and never the same status twice in a
+   * row.
+   *
+   * The watch is registered at once (it counts in {@link watcherCount}) and lasts
+   * until the reader returns (`break` in `for await`), `options.signal` aborts, or
+   * {@link endWatches} ends it: with `OK` the iterator completes, with any other
+   * code it throws a {@link HealthRequestError} carrying that code.
+   *
+   * @throws {@link HealthRequestError} `INVALID_ARGUMENT` for a name longer than
+   * `maxServiceNameLength`, `RESOURCE_EXHAUSTED` when `maxUnknownWatchers`
+   * watches of unregistered names are open.
+   */
+  watch(service: string, options: HealthWatchOptions = {}): AsyncIterableIterator<WatchStatus> {
+    if (typeof service !== 'string') throw new HealthArgumentError('service must be a string');
+    const signal = options.signal;
+    const stream = new StatusStream(service, (s) => this.removeWatcher(s), signal);
+    if (signal?.aborted) {
+      void stream.return();
+      return stream;
+    }
+    try {
+      this.addWatcher(stream);
+    } catch (error) {
+      void stream.return();
+      throw error;
+    }
+    return stream;
+  }
+
+  /**
+   * Calls `listener` after every published status change (including those of
+   * {@link shutdown}, {@link resume} and {@link clearStatus}; not the changes held
+   * back during shutdown). A listener that throws is reported with
+   * `process.emitWarning` and the others still run. Returns a function that
+   * removes the listener.
+   */
+  onChange(listener: HealthChangeListener): () => void {
+    if (typeof listener !== 'function') throw new HealthArgumentError('onChange needs a function');
+    // Each registration is its own entry, so the same function added twice is removed once per call.
+    const entry: HealthChangeListener = (change) => listener(change);
+    this.listeners.add(entry);
+    return () => {
+      this.listeners.delete(entry);
+    };
   }
 
   /** True between {@link shutdown} and {@link resume}. */
@@ -234,86 +343,63 @@ export class HealthServer {
     if (previous === status) return;
     this.published.set(service, status);
     const set = this.watchers.get(service);
-    if (!set) return;
-    if (previous === undefined) this.unknownWatchers -= set.size;
-    for (const watcher of set) watcher.offer(status);
+    if (set) {
+      if (previous === undefined) this.unknownWatchers -= set.size;
+      for (const watcher of set) watcher.offer(status);
+    }
+    if (this.listeners.size > 0) this.emitChange({ service, status, previous: previous ?? 'SERVICE_UNKNOWN' });
   }
 
   private unpublish(service: string): void {
-    if (!this.published.delete(service)) return;
+    const previous = this.published.get(service);
+    if (previous === undefined) return;
+    this.published.delete(service);
     const set = this.watchers.get(service);
-    if (!set) return;
-    this.unknownWatchers += set.size;
-    for (const watcher of set) watcher.offer('SERVICE_UNKNOWN');
+    if (set) {
+      this.unknownWatchers += set.size;
+      for (const watcher of set) watcher.offer('SERVICE_UNKNOWN');
+    }
+    if (this.listeners.size > 0) this.emitChange({ service, status: 'SERVICE_UNKNOWN', previous });
   }
 
-  private removeWatcher(watcher: Watcher): void {
-    const set = this.watchers.get(watcher.service);
-    if (!set?.delete(watcher)) return;
-    if (set.size === 0) this.watchers.delete(watcher.service);
-    this.totalWatchers -= 1;
-    if (!this.published.has(watcher.service)) this.unknownWatchers -= 1;
-  }
-
-  private check(
-    call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>,
-    callback: sendUnaryData<HealthCheckResponse>,
-  ): void {
-    const service = call.request.service;
-    const status = this.published.get(service);
-    if (status === undefined) {
-      callback(rpcError(GrpcStatus.NOT_FOUND, `unknown service ${quote(service)}`));
-    } else {
-      callback(null, RESPONSES[status]);
+  private emitChange(change: HealthChange): void {
+    Object.freeze(change);
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(change);
+      } catch (error) {
+        process.emitWarning(`grpc-health-kit: an onChange listener threw: ${String(error)}`, {
+          code: 'GRPC_HEALTH_KIT_LISTENER',
+          detail: error instanceof Error ? error.stack : undefined,
+        });
+      }
     }
   }
 
-  private list(
-    _call: ServerUnaryCall<HealthListRequest, HealthListResponse>,
-    callback: sendUnaryData<HealthListResponse>,
-  ): void {
-    if (this.published.size > this.maxListedServices) {
-      callback(
-        rpcError(
-          GrpcStatus.RESOURCE_EXHAUSTED,
-          `server health list exceeds maximum capacity: ${this.maxListedServices}`,
-        ),
-      );
-      return;
-    }
-    const statuses: HealthListResponse['statuses'] = {};
-    for (const [service, status] of this.published) statuses[service] = RESPONSES[status];
-    callback(null, { statuses });
-  }
-
-  private watch(call: WatchCall): void {
-    if (call.cancelled) return;
-    const service = call.request.service;
+  /**
+   * Registers a watch after the core's rules (name length, the cap on unknown
+   * names) and offers it the current status.
+   *
+   * @throws {@link HealthRequestError} when the rules refuse it.
+   */
+  private addWatcher(watcher: StatusSubscriber): void {
+    const service = watcher.service;
     if (service.length > this.maxServiceNameLength) {
-      call.emit(
-        'error',
-        rpcError(
-          GrpcStatus.INVALID_ARGUMENT,
-          `service name is ${service.length} characters, over the limit of ${this.maxServiceNameLength}`,
-        ),
+      throw new HealthRequestError(
+        GrpcCode.INVALID_ARGUMENT,
+        `service name is ${service.length} characters, over the limit of ${this.maxServiceNameLength}`,
       );
-      return;
     }
     const status = this.published.get(service);
     if (status === undefined) {
       if (this.unknownWatchers >= this.maxUnknownWatchers) {
-        call.emit(
-          'error',
-          rpcError(
-            GrpcStatus.RESOURCE_EXHAUSTED,
-            `too many watches of unregistered services (limit ${this.maxUnknownWatchers})`,
-          ),
+        throw new HealthRequestError(
+          GrpcCode.RESOURCE_EXHAUSTED,
+          `too many watches of unregistered services (limit ${this.maxUnknownWatchers})`,
         );
-        return;
       }
       this.unknownWatchers += 1;
     }
-    const watcher = new Watcher(service, call);
     let set = this.watchers.get(service);
     if (!set) {
       set = new Set();
@@ -321,14 +407,63 @@ export class HealthServer {
     }
     set.add(watcher);
     this.totalWatchers += 1;
-    // grpc-js emits 'cancelled' once whenever a server call ends, for any reason.
-    call.once('cancelled', () => this.removeWatcher(watcher));
     watcher.offer(status ?? 'SERVICE_UNKNOWN');
   }
 
+  private removeWatcher(watcher: StatusSubscriber): void {
+    const set = this.watchers.get(watcher.service);
+    if (!set?.delete(watcher)) return;
+    if (set.size === 0) this.watchers.delete(watcher.service);
+    this.totalWatchers -= 1;
+    if (!this.published.has(watcher.service)) this.unknownWatchers -= 1;
+  }
+
+  // The grpc-js adapter: Check is one map lookup and a cached reply.
+  private handleCheck(
+    call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>,
+    callback: sendUnaryData<HealthCheckResponse>,
+  ): void {
+    const service = call.request.service;
+    const status = this.published.get(service);
+    if (status === undefined) {
+      callback(rpcError(new HealthRequestError(GrpcCode.NOT_FOUND, `unknown service ${quote(service)}`)));
+    } else {
+      callback(null, RESPONSES[status]);
+    }
+  }
+
+  private handleList(
+    _call: ServerUnaryCall<HealthListRequest, HealthListResponse>,
+    callback: sendUnaryData<HealthListResponse>,
+  ): void {
+    let listed: Map<string, SettableStatus>;
+    try {
+      listed = this.list();
+    } catch (error) {
+      callback(rpcError(error as HealthRequestError));
+      return;
+    }
+    const statuses: HealthListResponse['statuses'] = {};
+    for (const [service, status] of listed) statuses[service] = RESPONSES[status];
+    callback(null, { statuses });
+  }
+
+  private handleWatch(call: WatchCall): void {
+    if (call.cancelled) return;
+    const watcher = new Watcher(call.request.service, call);
+    try {
+      this.addWatcher(watcher);
+    } catch (error) {
+      call.emit('error', rpcError(error as HealthRequestError));
+      return;
+    }
+    // grpc-js emits 'cancelled' once whenever a server call ends, for any reason.
+    call.once('cancelled', () => this.removeWatcher(watcher));
+  }
+
   private readonly handlers: HealthHandlers = {
-    check: (call, callback) => this.check(call, callback),
-    list: (call, callback) => this.list(call, callback),
-    watch: (call) => this.watch(call),
+    check: (call, callback) => this.handleCheck(call, callback),
+    list: (call, callback) => this.handleList(call, callback),
+    watch: (call) => this.handleWatch(call),
   };
 }

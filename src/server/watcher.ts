@@ -12,14 +12,16 @@ import type {
   HealthCheckRequest,
   HealthCheckResponse,
 } from '../generated/grpc/health/v1/health.js';
+import { GrpcCode } from '../grpc-code.js';
 import type { ServingStatus } from '../status.js';
 import { RESPONSES } from './responses.js';
+import type { StatusSubscriber } from './subscriber.js';
 
 /** The grpc-js call behind a Watch. */
 export type WatchCall = ServerWritableStream<HealthCheckRequest, HealthCheckResponse>;
 
 /** Delivers status changes to one Watch stream, latest wins. */
-export class Watcher {
+export class Watcher implements StatusSubscriber {
   private lastSent: ServingStatus | undefined;
   private waiting: ServingStatus | undefined;
   private inFlight = false;
@@ -38,6 +40,12 @@ export class Watcher {
     } else if (status !== this.lastSent) {
       this.send(status);
     }
+  }
+
+  /** Ends the stream: `OK` closes it, any other code fails it with that status. */
+  end(code: GrpcCode, details: string): void {
+    if (code === GrpcCode.OK) this.call.end();
+    else this.call.emit('error', { code, details, message: details });
   }
 
   private send(status: ServingStatus): void {
