@@ -46,13 +46,18 @@ export {
 } from './balancer/health-check-config.js';
 export {
   HealthCheckLoadBalancer,
-  registerHealthCheckLoadBalancer,
   backendHealth,
   onBackendHealthChange,
+  type ChannelSelector,
 } from './balancer/health-check-load-balancer.js';
+export { registerHealthCheckLoadBalancer, type GrpcModule } from './balancer/registration.js';
 export { HealthCheckingSubchannel } from './balancer/health-checking-subchannel.js';
-export { type BackendHealth, type BackendHealthState } from './balancer/backend-check.js';
-export { healthCheckServiceConfig, healthCheckChannelOptions } from './balancer/service-config.js';
+export { type BackendHealth, type BackendHealthState } from './balancer/backend-health.js';
+export {
+  healthCheckServiceConfig,
+  healthCheckChannelOptions,
+  type HealthCheckChannelOptionsOptions,
+} from './balancer/service-config.js';
 export {
   DependencyChecks,
   type CheckFunction,
@@ -64,7 +69,7 @@ export { grpcCheck, tcpCheck, httpCheck, eventLoopDelayCheck } from './checks/bu
 export { gracefulShutdown, type GracefulShutdown, type GracefulShutdownOptions } from './shutdown.js';
 export { startHealthHttp, type HealthHttpOptions, type HealthHttpServer } from './http/health-http.js';
 
-import { registerHealthCheckLoadBalancer } from './balancer/health-check-load-balancer.js';
+import { registerHealthCheckLoadBalancer } from './balancer/registration.js';
 // Importing the package makes `health_check` usable in any service config.
 registerHealthCheckLoadBalancer();
 

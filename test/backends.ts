@@ -38,10 +38,14 @@ export class Backend {
   port = 0;
   /** Who calls served. */
   served = 0;
+  /** When set, Who calls fail with UNAVAILABLE (still counted in {@link served}). */
+  failing = false;
   /** When the last Who call was served, ms since the epoch (sub-ms precision, comparable across processes). */
   lastServedAt = 0;
   /** Peer address (ip:port) of every call, by method path. */
   readonly peers = new Map<string, Set<string>>();
+  /** Calls started, by method path. */
+  readonly calls = new Map<string, number>();
 
   /**
    * @param name what Who answers
@@ -65,6 +69,7 @@ export class Backend {
           const peers = this.peers.get(method.path) ?? new Set<string>();
           peers.add(call.getPeer());
           this.peers.set(method.path, peers);
+          this.calls.set(method.path, (this.calls.get(method.path) ?? 0) + 1);
           return new grpc.ServerInterceptingCall(call);
         },
       ],
@@ -75,7 +80,8 @@ export class Backend {
       who: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
         this.served += 1;
         this.lastServedAt = performance.timeOrigin + performance.now();
-        callback(null, Buffer.from(this.name));
+        if (this.failing) callback({ code: grpc.status.UNAVAILABLE, details: `${this.name} is failing` });
+        else callback(null, Buffer.from(this.name));
       },
     });
     this.port = await new Promise<number>((resolve, reject) =>

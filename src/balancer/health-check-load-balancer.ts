@@ -3,68 +3,132 @@
  * for grpc-js channels, as grpc-go does for `healthCheckConfig`.
  *
  * It wraps every subchannel its child policy creates in a
- * {@link HealthCheckingSubchannel}, which runs one Watch per backend on that
- * backend's own connection. round_robin (and any policy built on grpc-js's leaf
- * pick_first) then sends RPCs only to SERVING backends. With pick_first as the
- * child, health checking is off, as A17 specifies for pick_first.
+ * {@link HealthCheckingSubchannel}, backed by one shared Watch per (connection,
+ * service). round_robin, weighted_round_robin and any policy built on grpc-js's
+ * leaf pick_first then send RPCs only to SERVING backends. With pick_first as the
+ * child, health checking is off, as A17 specifies, and the policy says so once.
  *
- * Picks cost nothing extra: the child's picker is passed through untouched. Only
- * when every backend is out does this policy replace the picker, to say why.
+ * Its picker hands the parent back the subchannel the parent created (grpc-js's
+ * `subchannel-interface.ts` contract), so it composes under outlier_detection and
+ * any other policy that wraps subchannels.
  */
 import {
   type ChannelOptions,
   connectivityState as ConnectivityState,
   experimental,
-  logVerbosity,
   status as GrpcStatus,
 } from '@grpc/grpc-js';
 import type { BackoffOptions } from '../client/watch-loop.js';
 import { HEALTH_CHECK_POLICY_NAME, HealthCheckLoadBalancingConfig } from './health-check-config.js';
-import { type BackendHealth, type BackendCheck, TRACER_NAME } from './backend-check.js';
-import { type CheckRegistry, HealthCheckingSubchannel } from './health-checking-subchannel.js';
+import { type BackendHealth, trace, warn } from './backend-health.js';
+import { HealthCheckingSubchannel, type WrapperEvents } from './health-checking-subchannel.js';
+import { type HealthCheckRegistry, sharedHealthChecks } from './shared-health-check.js';
 
 const livePolicies = new Set<HealthCheckLoadBalancer>();
 const healthListeners = new Set<(health: BackendHealth) => void>();
+const reportedListeners = new WeakSet<(health: BackendHealth) => void>();
 
-/** The health of every backend of every health-checked channel in this process, for metrics. */
-export function backendHealth(): BackendHealth[] {
-  return [...livePolicies].flatMap((policy) => policy.getBackendHealth());
+/** A channel, a client, or a channel's target string (`client.getChannel().getTarget()`). */
+export type ChannelSelector = string | { getTarget(): string } | { getChannel(): { getTarget(): string } };
+
+function targetOf(selector: ChannelSelector): string {
+  if (typeof selector === 'string') return selector;
+  return 'getChannel' in selector ? selector.getChannel().getTarget() : selector.getTarget();
+}
+
+/**
+ * The health of every backend of every health-checked channel in this process,
+ * or only of one channel's backends: pass the client, its channel, or its target
+ * as grpc-js prints it (`client.getChannel().getTarget()`).
+ */
+export function backendHealth(channel?: ChannelSelector): BackendHealth[] {
+  const all = [...livePolicies].flatMap((policy) => policy.getBackendHealth());
+  if (channel === undefined) return all;
+  const target = targetOf(channel);
+  return all.filter((health) => health.target === target);
 }
 
 /**
  * Calls `listener` on every change of a backend's health in any health-checked
- * channel of this process (from any grpc-js callback; keep it quick). Returns a
- * function that removes the listener.
+ * channel of this process (from any grpc-js callback; keep it quick). A listener
+ * that throws is reported once through grpc-js's logger; the others are still
+ * called. Returns a function that removes the listener.
  */
 export function onBackendHealthChange(listener: (health: BackendHealth) => void): () => void {
   healthListeners.add(listener);
   return () => healthListeners.delete(listener);
 }
 
-function trace(text: string): void {
-  experimental.trace(logVerbosity.DEBUG, TRACER_NAME, text);
+function tellListeners(health: BackendHealth): void {
+  for (const listener of [...healthListeners]) {
+    try {
+      listener(health);
+    } catch (error) {
+      const text = `onBackendHealthChange listener threw: ${error instanceof Error ? error.message : String(error)}`;
+      if (reportedListeners.has(listener)) {
+        trace(text);
+      } else {
+        reportedListeners.add(listener);
+        warn(`health_check: ${text} (reported once per listener; the balancer carries on)`);
+      }
+    }
+  }
+}
+
+/** Hands the parent the subchannel it created, not our wrapper of it. */
+class UnwrappingPicker implements experimental.Picker {
+  constructor(private readonly child: experimental.Picker) {}
+
+  pick(args: experimental.PickArgs): experimental.PickResult {
+    const result = this.child.pick(args);
+    const subchannel = result.subchannel;
+    if (!(subchannel instanceof HealthCheckingSubchannel)) return result;
+    // A literal of one fixed shape: several times cheaper per pick than a spread.
+    return {
+      pickResultType: result.pickResultType,
+      subchannel: subchannel.getWrappedSubchannel(),
+      status: result.status,
+      onCallStarted: result.onCallStarted,
+      onCallEnded: result.onCallEnded,
+    };
+  }
+}
+
+/** The text logged once per channel whose `health_check` child is pick_first. */
+export function pickFirstWarning(target: string, serviceName: string): string {
+  return (
+    `health_check: health checking is OFF for channel ${target}: its child policy is pick_first ` +
+    `(also grpc's default when a service config names no policy), which ignores backend health (gRFC A17), ` +
+    `so RPCs still reach backends whose "${serviceName}" is NOT_SERVING. ` +
+    `Fix: name round_robin, e.g. {"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"${serviceName}"}} ` +
+    `or healthCheckChannelOptions('${serviceName}')`
+  );
 }
 
 /** The policy. grpc-js creates one per channel whose config names `health_check`. */
-export class HealthCheckLoadBalancer implements experimental.LoadBalancer, CheckRegistry {
+export class HealthCheckLoadBalancer implements experimental.LoadBalancer, WrapperEvents {
   private readonly child: experimental.ChildLoadBalancerHandler;
+  /** Wrappers grpc-js holds (referenced, not yet destroyed). */
   private readonly subchannels = new Set<HealthCheckingSubchannel>();
-  /** Checks of destroyed wrappers whose connection is still up, by real subchannel, until the next turn. */
-  private readonly parked = new Map<experimental.SubchannelInterface, BackendCheck>();
-  private sweep: NodeJS.Immediate | undefined;
   private serviceName = '';
   private backoff: BackoffOptions | undefined;
   private checking = true;
+  private warnedPickFirst = false;
 
-  constructor(helper: experimental.ChannelControlHelper) {
+  constructor(
+    helper: experimental.ChannelControlHelper,
+    /** Where checks are shared; tests pass their own. */
+    private readonly checks: HealthCheckRegistry = sharedHealthChecks,
+  ) {
     this.child = new experimental.ChildLoadBalancerHandler(
       experimental.createChildChannelControlHelper(helper, {
         createSubchannel: (address, args) => {
           const subchannel = helper.createSubchannel(address, args);
-          if (!this.checking) return subchannel;
-          const wrapper = new HealthCheckingSubchannel(subchannel, this.serviceName, this.backoff, this);
-          this.subchannels.add(wrapper);
-          return wrapper;
+          if (!this.checking) {
+            this.warnPickFirst(subchannel);
+            return subchannel;
+          }
+          return new HealthCheckingSubchannel(subchannel, this.serviceName, this.backoff, this.checks, this);
         },
         updateState: (state, picker, errorMessage) => {
           if (state === ConnectivityState.TRANSIENT_FAILURE) {
@@ -75,7 +139,7 @@ export class HealthCheckLoadBalancer implements experimental.LoadBalancer, Check
               errorMessage = details;
             }
           }
-          helper.updateState(state, picker, errorMessage);
+          helper.updateState(state, new UnwrappingPicker(picker), errorMessage);
         },
       }),
     );
@@ -89,15 +153,21 @@ export class HealthCheckLoadBalancer implements experimental.LoadBalancer, Check
     resolutionNote: string,
   ): boolean {
     if (!(config instanceof HealthCheckLoadBalancingConfig)) return false;
-    const checking = config.childPolicy.getLoadBalancerName() !== 'pick_first';
-    if (!checking && this.checking) trace('child policy is pick_first: health checking is off (gRFC A17)');
-    this.checking = checking;
+    this.checking = config.childPolicy.getLoadBalancerName() !== 'pick_first';
     this.backoff = config.backoff;
     if (config.serviceName !== this.serviceName) {
       this.serviceName = config.serviceName;
       for (const subchannel of this.subchannels) subchannel.setServiceName(config.serviceName);
     }
-    return this.child.updateAddressList(endpoints, config.childPolicy, options, resolutionNote);
+    // round_robin drops all its children before it builds new ones: hold every
+    // running check across the update, so that a new wrapper of the same
+    // connection takes it over (no new stream, never a moment unhealthy).
+    const held = [...this.subchannels].map((subchannel) => subchannel.holdCheck());
+    try {
+      return this.child.updateAddressList(endpoints, config.childPolicy, options, resolutionNote);
+    } finally {
+      for (const lease of held) lease?.release();
+    }
   }
 
   exitIdle(): void {
@@ -110,64 +180,49 @@ export class HealthCheckLoadBalancer implements experimental.LoadBalancer, Check
 
   destroy(): void {
     this.child.destroy();
-    this.stopParked();
     livePolicies.delete(this);
-  }
-
-  /** {@inheritDoc CheckRegistry.adopt} */
-  adopt(subchannel: experimental.SubchannelInterface, service: string): BackendCheck | undefined {
-    const key = subchannel.getRealSubchannel();
-    const check = this.parked.get(key);
-    if (!check || check.service !== service) return undefined;
-    this.parked.delete(key);
-    return check;
-  }
-
-  /** {@inheritDoc CheckRegistry.park} */
-  park(subchannel: experimental.SubchannelInterface, check: BackendCheck): void {
-    const key = subchannel.getRealSubchannel();
-    this.parked.get(key)?.stop();
-    this.parked.set(key, check);
-    // A wrapper for the same connection comes in the same turn (round_robin
-    // rebuilds its children synchronously); whatever is left after it stops.
-    this.sweep ??= setImmediate(() => {
-      this.sweep = undefined;
-      this.stopParked();
-    });
-  }
-
-  /** {@inheritDoc CheckRegistry.changed} */
-  changed(wrapper: HealthCheckingSubchannel): void {
-    if (healthListeners.size === 0) return;
-    const health = wrapper.getHealth();
-    for (const listener of healthListeners) listener(health);
-  }
-
-  /** {@inheritDoc CheckRegistry.destroyed} */
-  destroyed(wrapper: HealthCheckingSubchannel): void {
-    this.subchannels.delete(wrapper);
-  }
-
-  private stopParked(): void {
-    for (const check of this.parked.values()) check.stop();
-    this.parked.clear();
   }
 
   getTypeName(): string {
     return HEALTH_CHECK_POLICY_NAME;
   }
 
-  /** The health of this channel's backends. */
+  /** {@inheritDoc WrapperEvents.changed} */
+  changed(wrapper: HealthCheckingSubchannel): void {
+    if (healthListeners.size > 0) tellListeners(wrapper.getHealth());
+  }
+
+  /** {@inheritDoc WrapperEvents.referenced} */
+  referenced(wrapper: HealthCheckingSubchannel): void {
+    this.subchannels.add(wrapper);
+  }
+
+  /** {@inheritDoc WrapperEvents.destroyed} */
+  destroyed(wrapper: HealthCheckingSubchannel): void {
+    this.subchannels.delete(wrapper);
+  }
+
+  /** The health of this channel's backends, one entry per (backend, service). */
   getBackendHealth(): BackendHealth[] {
-    return [...this.subchannels].map((subchannel) => subchannel.getHealth());
+    const byBackend = new Map<string, BackendHealth>();
+    for (const subchannel of this.subchannels) {
+      const health = subchannel.getHealth();
+      byBackend.set(`${health.address}\u0000${health.service}`, health);
+    }
+    return [...byBackend.values()];
+  }
+
+  private warnPickFirst(subchannel: experimental.SubchannelInterface): void {
+    if (this.warnedPickFirst) return;
+    this.warnedPickFirst = true;
+    warn(pickFirstWarning(subchannel.getChannel().getTarget(), this.serviceName));
   }
 
   /** Which connected backends health checking has taken out, and why. */
   private unhealthySummary(): { text: string; everyConnectedBackend: boolean } | undefined {
     const out: string[] = [];
     let connected = 0;
-    for (const subchannel of this.subchannels) {
-      const health = subchannel.getHealth();
+    for (const health of this.getBackendHealth()) {
       if (health.state === 'IDLE') continue;
       connected += 1;
       if (!health.healthy) out.push(`${health.address} ${health.state === 'FAILED' ? health.detail : health.state}`);
@@ -178,17 +233,4 @@ export class HealthCheckLoadBalancer implements experimental.LoadBalancer, Check
       everyConnectedBackend: out.length === connected,
     };
   }
-}
-
-let registered = false;
-
-/**
- * Registers the `health_check` policy with the grpc-js this package sees (your
- * copy: it is a peer dependency). Importing the package does this; calling it
- * again does nothing.
- */
-export function registerHealthCheckLoadBalancer(): void {
-  if (registered) return;
-  registered = true;
-  experimental.registerLoadBalancerType(HEALTH_CHECK_POLICY_NAME, HealthCheckLoadBalancer, HealthCheckLoadBalancingConfig);
 }

@@ -10,7 +10,7 @@
  */
 import { HealthArgumentError } from '../errors.js';
 import { HEALTH_CHECK_POLICY_NAME } from './health-check-config.js';
-import { registerHealthCheckLoadBalancer } from './health-check-load-balancer.js';
+import { type GrpcModule, registerHealthCheckLoadBalancer, warnAboutUnregisteredCopies } from './registration.js';
 
 type Json = Record<string, unknown>;
 
@@ -81,6 +81,16 @@ export function healthCheckServiceConfig(config: string | object): Json {
   return out;
 }
 
+/** Options of {@link healthCheckChannelOptions}. */
+export interface HealthCheckChannelOptionsOptions {
+  /**
+   * The `@grpc/grpc-js` module the channel will be made with
+   * (`import * as grpc from '@grpc/grpc-js'`): the policy is registered with it.
+   * Needed only when the application may load another copy than this package's.
+   */
+  grpc?: GrpcModule;
+}
+
 /**
  * Channel options that turn on client-side health checking: pass them to a grpc-js
  * client or channel. `config` is a service config as {@link healthCheckServiceConfig}
@@ -90,9 +100,27 @@ export function healthCheckServiceConfig(config: string | object): Json {
  * const client = new EchoClient('dns:///echo:50051', credentials.createInsecure(),
  *   healthCheckChannelOptions('echo.Echo'));
  * ```
+ *
+ * Without `options.grpc`, it logs a warning (once per copy) when a loaded copy of
+ * grpc-js lacks the policy.
+ *
+ * @throws {@link HealthArgumentError} for a bad config or a `grpc` that is not a grpc-js module.
  */
-export function healthCheckChannelOptions(config: string | object): { 'grpc.service_config': string } {
-  registerHealthCheckLoadBalancer();
+export function healthCheckChannelOptions(
+  config: string | object,
+  options: HealthCheckChannelOptionsOptions = {},
+): { 'grpc.service_config': string } {
+  if (typeof options !== 'object' || options === null) throw new HealthArgumentError('healthCheckChannelOptions: options must be an object');
+  const { grpc } = options;
+  if (grpc !== undefined) {
+    if (typeof (grpc as Partial<GrpcModule>)?.experimental?.registerLoadBalancerType !== 'function') {
+      throw new HealthArgumentError('healthCheckChannelOptions: options.grpc must be the @grpc/grpc-js module');
+    }
+    registerHealthCheckLoadBalancer(grpc);
+  } else {
+    registerHealthCheckLoadBalancer();
+    warnAboutUnregisteredCopies();
+  }
   const serviceConfig =
     typeof config === 'string' && !config.trimStart().startsWith('{')
       ? { loadBalancingConfig: [{ round_robin: {} }], healthCheckConfig: { serviceName: config } }

@@ -20,6 +20,7 @@ import {
 import type { HealthClient as GeneratedHealthClient } from '../generated/grpc/health/v1/health.js';
 import { HealthRpcError } from '../errors.js';
 import { type ServingStatus, statusFromWire } from '../status.js';
+import { cancelForGood } from '../balancer/grpc-js-compat.js';
 
 /** Backoff between attempts that received no message. Defaults are grpc-go's and grpc-js's. */
 export interface BackoffOptions {
@@ -41,18 +42,6 @@ export type HealthWatchEvent =
   | { type: 'failure'; error: HealthRpcError; retryInMs: number }
   /** The server has no health service (UNIMPLEMENTED); the loop has stopped. */
   | { type: 'unimplemented'; error: HealthRpcError };
-
-/**
- * Cancels a call for good. grpc-js 1.14 loses a cancel that arrives while a call
- * on a subchannel's own channel is still starting (it awaits metadata before
- * opening the stream, then opens it anyway), so cancel again once that window
- * has passed, and whenever the abandoned stream shows signs of life.
- */
-function abandon(call: { cancel(): void; on(event: 'metadata', listener: () => void): unknown }): void {
-  call.cancel();
-  setImmediate(() => call.cancel());
-  call.on('metadata', () => call.cancel());
-}
 
 /** Options of {@link HealthWatchLoop}. */
 export interface HealthWatchLoopOptions {
@@ -107,7 +96,7 @@ export class HealthWatchLoop {
     this.backoff.stop();
     const call = this.call;
     this.call = undefined;
-    if (call) abandon(call);
+    if (call) cancelForGood(call);
   }
 
   /** True between {@link start} and {@link stop} (or UNIMPLEMENTED). */
@@ -122,7 +111,7 @@ export class HealthWatchLoop {
     this.call = call;
     call.on('data', (reply: { status: number }) => {
       if (this.call !== call) {
-        call.cancel(); // abandoned, yet alive: see abandon()
+        call.cancel(); // abandoned, yet alive: see cancelForGood()
         return;
       }
       received = true;

@@ -137,12 +137,21 @@ describe('health_check balancer: connections', () => {
 });
 
 describe('health_check balancer: child policies', () => {
-  it('with pick_first as the child, checks no health (gRFC A17) and still sends traffic', async () => {
+  it('with no policy named (grpc-go style, so pick_first), checks no health (gRFC A17), still sends traffic, and warns once', async () => {
     backends = await startBackends(1);
     backends[0]!.health.setStatus('', 'NOT_SERVING');
-    const c = client(ipv4Target(backends), { loadBalancingConfig: [{ pick_first: {} }], healthCheckConfig: { serviceName: '' } });
-    assert.deepEqual(await spread(c, 5), { b0: 5 });
+    const logged: string[] = [];
+    grpc.setLogger({ error: (...args: unknown[]) => logged.push(args.join(' ')), info: () => {}, debug: () => {} } as unknown as Console);
+    try {
+      const c = client(ipv4Target(backends), { healthCheckConfig: { serviceName: '' } });
+      assert.deepEqual(await spread(c, 5), { b0: 5 });
+    } finally {
+      grpc.setLogger(console);
+    }
     assert.equal(backends[0]!.health.watcherCount(), 0);
     assert.equal(backends[0]!.peers.get('/grpc.health.v1.Health/Watch'), undefined);
+    const warnings = logged.filter((line) => line.includes('health checking is OFF'));
+    assert.equal(warnings.length, 1, logged.join('\n'));
+    assert.ok(warnings[0]!.includes(`channel ipv4:${backends[0]!.address}`), warnings[0]);
   });
 });

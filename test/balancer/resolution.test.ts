@@ -38,6 +38,23 @@ describe('health_check balancer: resolution', () => {
     assert.deepEqual(Object.keys(await spread(c, 30)).sort(), ['b1', 'b2', 'b3']);
   });
 
+  it('opens no new Watch and fails no RPC while the resolver re-sends the same backends', async () => {
+    backends = await startBackends(3);
+    const ports = backends.map((b) => b.port);
+    setResolution('resend', ports);
+    const c = healthCheckedClient('healthtest:///resend');
+    clients.push(c);
+    await spread(c, 6);
+    const failures: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      setResolution('resend', ports);
+      // No waitForReady: a moment without a healthy backend would fail the call.
+      await who(c).catch((error: Error) => failures.push(error.message));
+    }
+    assert.deepEqual(failures, []);
+    assert.deepEqual(backends.map((b) => b.calls.get('/grpc.health.v1.Health/Watch')), [1, 1, 1]);
+  });
+
   it('takes health_check from a service config a resolver delivers, and follows a new serviceName', async () => {
     backends = await startBackends(2);
     const [b0, b1] = backends as [Backend, Backend];

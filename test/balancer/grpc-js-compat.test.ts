@@ -1,0 +1,152 @@
+/**
+ * The grpc-js behaviours listed in src/balancer/grpc-js-compat.ts, one test each:
+ * a grpc-js release that changes one fails here first.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { connectivityState as ConnectivityState, experimental } from '@grpc/grpc-js';
+import { GeneratedHealthClient } from '../../src/index.js';
+import {
+  backoffTimeoutOptions,
+  cancelForGood,
+  connectionChannel,
+  EXPERIMENTAL_EXPORTS_USED,
+} from '../../src/balancer/grpc-js-compat.js';
+import { startBackends, who, WhoClient } from '../backends.js';
+import { startServer, until, within } from '../helpers.js';
+import { endpoints, MockHelper } from './mock-subchannel.js';
+import { WRAPPING_POLICY_NAME, wrappedSubchannels } from './wrapping-policy.js';
+
+const identity = (value: Buffer): Buffer => value;
+const STREAM_SERVICE = {
+  stream: {
+    path: '/test.Compat/Stream',
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  },
+} satisfies grpc.ServiceDefinition;
+const StreamClient = grpc.makeGenericClientConstructor(STREAM_SERVICE, 'Compat');
+
+describe('grpc-js compatibility', { timeout: 15_000 }, () => {
+  it('8. has every experimental export the package uses', () => {
+    for (const name of EXPERIMENTAL_EXPORTS_USED) {
+      assert.equal(typeof (experimental as Record<string, unknown>)[name], 'function', name);
+    }
+  });
+
+  it("2. a server call emits 'cancelled' when it ends normally, with an error, or by the client", async () => {
+    const endings: string[] = [];
+    const server = await startServer((s) =>
+      s.addService(STREAM_SERVICE, {
+        stream: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
+          const how = call.request.toString();
+          call.on('cancelled', () => endings.push(how));
+          if (how === 'end') call.end();
+          else if (how === 'error') call.emit('error', { code: grpc.status.INTERNAL, details: 'x' });
+          else call.write(Buffer.from('hi'));
+        },
+      }),
+    );
+    const client = new StreamClient(server.address, grpc.credentials.createInsecure());
+    try {
+      for (const how of ['end', 'error', 'cancel']) {
+        const call = client.makeServerStreamRequest(STREAM_SERVICE.stream.path, identity, identity, Buffer.from(how));
+        call.on('error', () => {});
+        if (how === 'cancel') call.once('data', () => call.cancel());
+        await within(new Promise((resolve) => call.on('status', resolve)), 3000, `the ${how} call to end`);
+        await until(() => endings.includes(how), 3000, `'cancelled' after ${how}`);
+      }
+      assert.deepEqual(endings, ['end', 'error', 'cancel']);
+    } finally {
+      client.close();
+      server.stop();
+    }
+  });
+
+  it("3. round_robin's leaf pick_first honours isHealthy(); 7. it creates subchannels inside updateAddressList, dropping the old ones first", () => {
+    const helper = new MockHelper();
+    const rr = new experimental.ChildLoadBalancerHandler(helper);
+    const config = experimental.parseLoadBalancingConfig({ round_robin: {} });
+    rr.updateAddressList(endpoints(1, 2), config, {}, '');
+    assert.equal(helper.created.length, 2, 'subchannels created synchronously');
+    assert.deepEqual([...new Set(helper.picks(4))].sort(), ['127.0.0.1:1', '127.0.0.1:2']);
+    helper.subchannels.get('127.0.0.1:1')!.setHealthy(false);
+    assert.deepEqual([...new Set(helper.picks(4))], ['127.0.0.1:2']);
+    const refs = helper.subchannels.get('127.0.0.1:2')!;
+    const refsBefore = refs.refs;
+    let lowest = refsBefore;
+    const unref = refs.unref.bind(refs);
+    refs.unref = () => {
+      unref();
+      lowest = Math.min(lowest, refs.refs);
+    };
+    rr.updateAddressList(endpoints(1, 2), config, {}, '');
+    assert.equal(helper.created.length, 4);
+    assert.ok(lowest < refsBefore, 'round_robin let go of the old subchannel before it took the new one');
+    rr.destroy();
+  });
+
+  it('3. a top-level pick_first ignores isHealthy()', () => {
+    const helper = new MockHelper();
+    const pf = new experimental.ChildLoadBalancerHandler(helper);
+    pf.updateAddressList(endpoints(1), experimental.parseLoadBalancingConfig({ pick_first: {} }), {}, '');
+    helper.subchannels.get('127.0.0.1:1')!.setHealthy(false);
+    assert.deepEqual(helper.picks(1), ['127.0.0.1:1']);
+    pf.destroy();
+  });
+
+  it('4. BackoffTimeout reads 0 as its default; backoffTimeoutOptions keeps a jitter of 0', () => {
+    const timeout = new experimental.BackoffTimeout(() => {}, { initialDelay: 0, jitter: 0 });
+    timeout.runOnce();
+    const delay = timeout.getEndTime().getTime() - Date.now();
+    timeout.stop();
+    assert.ok(delay > 700 && delay <= 1200, `0 should mean the 1 s default, got ${delay} ms`);
+    const exact = new experimental.BackoffTimeout(() => {}, backoffTimeoutOptions({ initialMs: 5000, jitter: 0 }));
+    exact.runOnce();
+    const exactDelay = exact.getEndTime().getTime() - Date.now();
+    exact.stop();
+    assert.ok(exactDelay > 4900 && exactDelay <= 5000, `no jitter: ${exactDelay} ms`);
+  });
+
+  it("5. a subchannel's getChannel() carries the channel's target and runs calls on that connection; 1. cancelForGood ends a call cancelled while starting", async () => {
+    const [backend] = await startBackends(1);
+    const health = backend!.health;
+    const client = new WhoClient(`ipv4:${backend!.address}`, grpc.credentials.createInsecure(), {
+      'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ [WRAPPING_POLICY_NAME]: { childPolicy: [{ round_robin: {} }] } }] }),
+      'grpc.use_local_subchannel_pool': 1,
+    });
+    try {
+      wrappedSubchannels.length = 0;
+      await who(client);
+      const subchannel = wrappedSubchannels.find((s) => s.getConnectivityState() === ConnectivityState.READY)!;
+      const channel = connectionChannel(subchannel);
+      assert.equal(channel.getTarget(), client.getChannel().getTarget());
+      const watcher = new GeneratedHealthClient('unused', undefined as unknown as grpc.ChannelCredentials, { channelOverride: channel });
+      for (let i = 0; i < 20; i++) {
+        const call = watcher.watch({ service: '' });
+        call.on('error', () => {});
+        cancelForGood(call);
+      }
+      const kept = watcher.watch({ service: '' });
+      kept.on('error', () => {});
+      await within(new Promise((resolve) => kept.once('data', resolve)), 3000, 'a Watch on the connection');
+      assert.deepEqual([...backend!.peers.get('/grpc.health.v1.Health/Watch')!], [...backend!.peers.get('/test.Backend/Who')!]);
+      cancelForGood(kept);
+      await until(() => health.watcherCount() === 0, 3000, 'every cancelled Watch to end on the server');
+    } finally {
+      client.close();
+      backend!.stop();
+    }
+  });
+
+  it('9. a CommonJS module imported from ESM is in require.cache', async () => {
+    const { createRequire } = await import('node:module');
+    const cache = createRequire(import.meta.url).cache;
+    assert.ok(Object.keys(cache).some((file) => file.endsWith('/@grpc/grpc-js/build/src/index.js')));
+  });
+});
