@@ -9,7 +9,8 @@
  * random name is counted in one unlabelled gauge), checks are the names added,
  * and backend series go when the backend leaves every channel.
  */
-import { type BackendHealth, backendHealth, onBackendHealthChange } from '../balancer/health-check-load-balancer.js';
+import type { BackendHealth } from '../balancer/backend-health.js';
+import { backendHealth, onBackendHealthChange } from '../balancer/health-check-load-balancer.js';
 import type { DependencyChecks } from '../checks/dependency-checks.js';
 import { HealthArgumentError } from '../errors.js';
 import type { HealthServer, SettableStatus, WatchStatus } from '../server/health-server.js';
