@@ -11,6 +11,8 @@ export const entries = {
   './connect': 'adapters/connect/index',
   './nice-grpc': 'adapters/nice-grpc/index',
   './nestjs': 'nestjs/index',
+  './prometheus': 'metrics/prometheus',
+  './opentelemetry': 'metrics/opentelemetry',
 };
 
 /** package.json "exports" for `entries`, plus the .proto files and package.json. */

@@ -1,0 +1,188 @@
+/**
+ * The fleet's health as the dashboard knows it: one cell per (backend, service)
+ * with its status, since when, and the last Check round-trip time; a short
+ * transition timeline per backend; counts per status. Observers (the page's
+ * event stream, metrics) subscribe with {@link FleetState.onBackendChange}.
+ */
+import type { ServingStatus } from '../status.js';
+
+/**
+ * A cell's status: what the backend reported, or what the dashboard saw when it
+ * could not ask (`CONNECTING` before the first answer, `UNREACHABLE` while the
+ * Watch stream fails, `UNIMPLEMENTED` when the server has no health service).
+ */
+export type FleetStatus = ServingStatus | 'CONNECTING' | 'UNREACHABLE' | 'UNIMPLEMENTED';
+
+/** Every {@link FleetStatus}, in the order the page lists them. */
+export const FLEET_STATUSES: readonly FleetStatus[] = Object.freeze([
+  'SERVING',
+  'NOT_SERVING',
+  'UNKNOWN',
+  'SERVICE_UNKNOWN',
+  'UNIMPLEMENTED',
+  'UNREACHABLE',
+  'CONNECTING',
+]);
+
+/** One (backend, service). */
+export interface FleetCell {
+  status: FleetStatus;
+  /** When the status last changed, ms since the epoch. */
+  since: number;
+  /** The last Check round trip, ms; absent until one succeeds or after one fails. */
+  rttMs?: number;
+  /** Why the status is what it is, when the dashboard knows more than the status (an error). */
+  detail?: string;
+  /** Status changes seen since the dashboard started. */
+  transitions: number;
+}
+
+/** One status change. */
+export interface FleetTransition {
+  at: number;
+  service: string;
+  from: FleetStatus;
+  to: FleetStatus;
+}
+
+/** One backend, as the page and the JSON endpoint show it. */
+export interface FleetBackend {
+  address: string;
+  /** The target it was found through. */
+  target: string;
+  /** By service name. */
+  cells: Record<string, FleetCell>;
+  /** The newest transitions, oldest first. */
+  timeline: FleetTransition[];
+}
+
+/** The whole state (the JSON endpoint's answer, the page's first event). */
+export interface FleetSnapshot {
+  generatedAt: number;
+  services: string[];
+  counts: Record<FleetStatus, number>;
+  backends: FleetBackend[];
+}
+
+/** Transitions kept per backend. */
+export const TIMELINE_LENGTH = 20;
+
+type BackendListener = (backend: FleetBackend | undefined, address: string) => void;
+
+/** The fleet's state; the watcher writes it, observers read it. */
+export class FleetState {
+  private readonly backends = new Map<string, FleetBackend>();
+  private readonly listeners = new Set<BackendListener>();
+  private readonly countsByStatus = new Map<FleetStatus, number>();
+
+  constructor(
+    /** The services watched on every backend, in display order. */
+    readonly services: readonly string[],
+    private readonly now: () => number = Date.now,
+    private readonly onListenerError: (error: unknown) => void = () => {},
+  ) {}
+
+  /** Adds a backend with every service `CONNECTING`; does nothing if it is there. */
+  addBackend(address: string, target: string): void {
+    if (this.backends.has(address)) return;
+    const since = this.now();
+    const cells: Record<string, FleetCell> = Object.create(null) as Record<string, FleetCell>;
+    for (const service of this.services) {
+      cells[service] = { status: 'CONNECTING', since, transitions: 0 };
+      this.count('CONNECTING', 1);
+    }
+    const backend: FleetBackend = { address, target, cells, timeline: [] };
+    this.backends.set(address, backend);
+    this.emit(backend, address);
+  }
+
+  /** Forgets a backend (its name no longer resolves to it). */
+  removeBackend(address: string): void {
+    const backend = this.backends.get(address);
+    if (!backend) return;
+    for (const cell of Object.values(backend.cells)) this.count(cell.status, -1);
+    this.backends.delete(address);
+    this.emit(undefined, address);
+  }
+
+  /** Sets a cell's status; a change is recorded in the timeline and announced. */
+  setStatus(address: string, service: string, status: FleetStatus, detail?: string): void {
+    const backend = this.backends.get(address);
+    const cell = backend?.cells[service];
+    if (!backend || !cell) return;
+    if (cell.status === status) {
+      if (cell.detail === detail) return;
+      if (detail === undefined) delete cell.detail;
+      else cell.detail = detail;
+      this.emit(backend, address);
+      return;
+    }
+    const at = this.now();
+    backend.timeline.push({ at, service, from: cell.status, to: status });
+    if (backend.timeline.length > TIMELINE_LENGTH) backend.timeline.shift();
+    this.count(cell.status, -1);
+    this.count(status, 1);
+    cell.status = status;
+    cell.since = at;
+    cell.transitions += 1;
+    if (detail === undefined) delete cell.detail;
+    else cell.detail = detail;
+    this.emit(backend, address);
+  }
+
+  /** Records a Check round trip (ms), or its absence after a failed Check. */
+  setRtt(address: string, service: string, rttMs: number | undefined): void {
+    const cell = this.backends.get(address)?.cells[service];
+    if (!cell || cell.rttMs === rttMs) return;
+    if (rttMs === undefined) delete cell.rttMs;
+    else cell.rttMs = rttMs;
+    this.emit(this.backends.get(address), address);
+  }
+
+  /** One backend, or `undefined`. */
+  backend(address: string): FleetBackend | undefined {
+    return this.backends.get(address);
+  }
+
+  /** Addresses of every backend. */
+  addresses(): string[] {
+    return [...this.backends.keys()];
+  }
+
+  /** Cells by status, over the whole fleet. */
+  counts(): Record<FleetStatus, number> {
+    const counts = {} as Record<FleetStatus, number>;
+    for (const status of FLEET_STATUSES) counts[status] = this.countsByStatus.get(status) ?? 0;
+    return counts;
+  }
+
+  /** Everything, sorted by address (a copy is not made: serialize it, do not keep it). */
+  snapshot(): FleetSnapshot {
+    const backends = [...this.backends.values()].sort((a, b) => a.address.localeCompare(b.address));
+    return { generatedAt: this.now(), services: [...this.services], counts: this.counts(), backends };
+  }
+
+  /**
+   * Calls `listener` with a backend whenever anything about it changes (with
+   * `undefined` when it is removed). Returns the function that unsubscribes.
+   * A listener that throws is reported and the others still run.
+   */
+  onBackendChange(listener: BackendListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private count(status: FleetStatus, delta: number): void {
+    this.countsByStatus.set(status, (this.countsByStatus.get(status) ?? 0) + delta);
+  }
+
+  private emit(backend: FleetBackend | undefined, address: string): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(backend, address);
+      } catch (error) {
+        this.onListenerError(error);
+      }
+    }
+  }
+}
