@@ -3,8 +3,9 @@
  * live updates as Server-Sent Events (`/events`) and Prometheus metrics
  * (`/metrics`). Everything the page needs is served from here: no CDN.
  *
- * Updates are coalesced: backends that changed within one flush interval go out
- * as one event. A client that does not keep up (its socket buffer full) gets no
+ * Updates are coalesced: a change goes out on the next turn of the event loop,
+ * and while changes keep coming, at most one event per flush interval carries
+ * every backend that changed. A client that does not keep up (its socket buffer full) gets no
  * queue: it is marked stale and receives one fresh snapshot when it drains.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -20,7 +21,7 @@ export interface DashboardHttpOptions {
   host?: string;
   /** Port; 0 picks a free one. Default 8080. */
   port?: number;
-  /** Longest wait between a change and its event, ms. Default 25. */
+  /** Shortest gap between two update events, ms: changes within it are sent together. Default 25. */
   flushMs?: number;
   /** How long {@link DashboardHttp.close} waits for connections before cutting them, ms. Default 1000. */
   closeTimeoutMs?: number;
@@ -61,7 +62,7 @@ export async function startDashboardHttp(state: FleetState, options: DashboardHt
 
   const clients = new Set<EventClient>();
   const dirty = new Map<string, FleetBackend | undefined>();
-  let flushTimer: NodeJS.Timeout | undefined;
+  let flushTimer: NodeJS.Timeout | NodeJS.Immediate | undefined;
 
   const writeEvent = (client: EventClient, event: string, data: unknown): void => {
     if (client.stale) return;
@@ -77,9 +78,18 @@ export async function startDashboardHttp(state: FleetState, options: DashboardHt
     const payload = { counts: state.counts(), backends: changed };
     for (const client of clients) writeEvent(client, 'update', payload);
   };
+  let lastFlushAt = 0;
+  const flushNow = (): void => {
+    lastFlushAt = performance.now();
+    flush();
+  };
   const unsubscribe = state.onBackendChange((backend, address) => {
     dirty.set(address, backend);
-    flushTimer ??= setTimeout(flush, flushMs);
+    if (flushTimer) return;
+    // A lone change goes out on the next turn (changes made together still share it);
+    // under a stream of changes, at most one event per flushMs.
+    const wait = Math.max(0, lastFlushAt + flushMs - performance.now());
+    flushTimer = wait === 0 ? setImmediate(flushNow) : setTimeout(flushNow, wait);
   });
   const heartbeat = setInterval(() => {
     for (const client of clients) if (!client.stale) client.response.write(': heartbeat\n\n');
@@ -149,7 +159,8 @@ export async function startDashboardHttp(state: FleetState, options: DashboardHt
     close() {
       closing ??= new Promise<void>((resolve) => {
         unsubscribe();
-        clearTimeout(flushTimer);
+        clearTimeout(flushTimer as NodeJS.Timeout);
+        clearImmediate(flushTimer as NodeJS.Immediate);
         clearInterval(heartbeat);
         for (const client of clients) client.response.end();
         clients.clear();

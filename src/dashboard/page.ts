@@ -15,12 +15,15 @@ h1 { font-size: 16px; margin: 0 12px 0 0; }
 #counts span { font-size: 12px; border: 1px solid var(--line); border-radius: 4px; padding: 2px 6px; }
 input, select { font: inherit; padding: 3px 6px; }
 main { padding: 8px 16px 32px; }
-table { border-collapse: collapse; width: 100%; }
+table { border-collapse: collapse; width: 100%; table-layout: fixed; }
+col.addr { width: 15em; }
+col.timeline { width: 30%; }
 th, td { text-align: left; vertical-align: top; border-bottom: 1px solid var(--line); padding: 6px 8px; }
 th { font-size: 12px; color: var(--dim); font-weight: 600; }
 td.addr { font-family: ui-monospace, monospace; white-space: nowrap; }
 td.addr small, td.cell small, td.timeline li { color: var(--dim); font-size: 12px; }
-td.cell { white-space: nowrap; }
+td.cell { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+td.timeline { overflow: hidden; }
 .st { font-weight: 600; }
 .st-SERVING { color: var(--ok); }
 .st-NOT_SERVING, .st-UNREACHABLE, .st-SERVICE_UNKNOWN, .st-UNIMPLEMENTED { color: var(--bad); }
@@ -90,6 +93,7 @@ function renderCounts() {
   $("empty").hidden = state.backends.size > 0;
 }
 function renderAll() {
+  $("cols").innerHTML = '<col class="addr">' + state.services.map(() => "<col>").join("") + '<col class="timeline">';
   $("head").innerHTML = "<th>Backend</th>" + state.services.map((s) => "<th>" + esc(s === "" ? '"" (server)' : s) + "</th>").join("") + "<th>Recent changes</th>";
   $("rows").textContent = "";
   rows.clear();
@@ -108,13 +112,16 @@ events.addEventListener("snapshot", (e) => {
   state.services = snapshot.services;
   state.counts = snapshot.counts;
   state.backends = new Map(snapshot.backends.map((b) => [b.address, b]));
+  pending.clear();
   renderAll();
   $("live").textContent = "live";
 });
-events.addEventListener("update", (e) => {
-  const update = JSON.parse(e.data);
-  state.counts = update.counts;
-  for (const backend of update.backends) {
+// Updates are applied once per frame: a burst of events costs one layout.
+const pending = new Map();
+let frame = 0;
+function applyPending() {
+  frame = 0;
+  for (const backend of pending.values()) {
     if (backend.removed) {
       state.backends.delete(backend.address);
       rows.get(backend.address)?.remove();
@@ -124,7 +131,14 @@ events.addEventListener("update", (e) => {
       renderRow(backend);
     }
   }
+  pending.clear();
   renderCounts();
+}
+events.addEventListener("update", (e) => {
+  const update = JSON.parse(e.data);
+  state.counts = update.counts;
+  for (const backend of update.backends) pending.set(backend.address, backend);
+  frame ||= requestAnimationFrame(applyPending);
 });
 `;
 
@@ -147,6 +161,7 @@ export const DASHBOARD_PAGE = `<!doctype html>
 </header>
 <main>
 <table>
+  <colgroup id="cols"></colgroup>
   <thead><tr id="head"></tr></thead>
   <tbody id="rows"></tbody>
 </table>
