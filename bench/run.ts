@@ -10,6 +10,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(options: { quick: boolean }
   services: () => import('./services.js'),
   balancer: () => import('./balancer.js'),
   startup: () => import('./startup.js'),
+  connect: () => import('./connect.js'),
 };
 
 const args = process.argv.slice(2);
