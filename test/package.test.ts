@@ -24,6 +24,8 @@ describe('the packed package', () => {
       const files = info.files.map((f) => f.path);
       assert.ok(files.includes('dist/src/index.js') && files.includes('dist/src/index.d.ts'));
       assert.ok(files.includes('proto/grpc/health/v1/health.proto'));
+      // The Connect adapter ships at its subpath (its peer, @connectrpc/connect, is optional).
+      assert.ok(files.includes('dist/src/adapters/connect/index.js') && files.includes('dist/src/adapters/connect/index.d.ts'));
       assert.ok(!files.some((f) => f.startsWith('dist/test') || f.startsWith('src/') || f.startsWith('test/')), files.join(' '));
 
       const grpcVersion = JSON.parse(await readFile(join(root, 'node_modules/@grpc/grpc-js/package.json'), 'utf8')).version;
