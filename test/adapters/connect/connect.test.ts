@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { HealthServer } from '../../../src/index.js';
 import { runCli } from '../../cli/run-cli.js';
+import { clientFor } from '../../conformance/clients.js';
 import { SERVERS, type ServerUnderTest } from '../../conformance/servers.js';
 
 describe('Connect adapter: probed by the grpc-health CLI over gRPC', { timeout: 30_000 }, () => {
@@ -30,6 +31,19 @@ describe('Connect adapter: probed by the grpc-health CLI over gRPC', { timeout: 
     const listed = await runCli(['list', '-addr', address]);
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /down\.Down/);
+  });
+});
+
+describe('Connect adapter: List', { timeout: 30_000 }, () => {
+  it('lists a service named "__proto__" like any other', async () => {
+    const server = await SERVERS.connect!.start(new HealthServer());
+    try {
+      server.health.setStatus('__proto__', 'NOT_SERVING');
+      const listed = await clientFor('connect', server.addresses.connect!).list();
+      assert.deepEqual([...listed].sort(), [['', 'SERVING'], ['__proto__', 'NOT_SERVING']]);
+    } finally {
+      server.forceStop();
+    }
   });
 });
 
