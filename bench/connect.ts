@@ -6,7 +6,8 @@
  * taskset exists), gRPC protocol over h2c, closed-loop Check from h2load or, where
  * it is missing, the Node load generator; paired rounds in alternating order, the
  * figure is the median of the per-round ratios. Fan-out: the fanout benchmark's
- * measurement, on the Connect adapter and on grpc-js.
+ * measurement, on the Connect adapter, on a bare Connect Watch generator (what
+ * Connect itself costs per stream) and on grpc-js.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -101,11 +102,11 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
   const watchers = quick ? 1000 : 10_000;
   const flips = quick ? 3 : 20;
   const fanout: Record<string, Awaited<ReturnType<typeof measure>>> = {};
-  for (const impl of ['ours', 'connect']) fanout[impl] = await measure(impl, watchers, flips);
+  for (const impl of ['ours', 'connect-bare', 'connect']) fanout[impl] = await measure(impl, watchers, flips);
   const rows: (string | number)[][] = [['Watch fan-out', 'watchers', 'flip median', 'flip p99', 'heap/watcher', 'RSS/watcher']];
   for (const [impl, r] of Object.entries(fanout)) {
     rows.push([
-      impl === 'ours' ? 'grpc-js adapter' : 'Connect adapter',
+      ({ ours: 'grpc-js adapter', 'connect-bare': 'bare Connect generator', connect: 'Connect adapter' })[impl]!,
       watchers,
       `${r.flipMedianMs.toFixed(1)} ms`,
       `${r.flipP99Ms.toFixed(1)} ms`,
