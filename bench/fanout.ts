@@ -16,7 +16,8 @@ interface Mem {
   watchers: number | null;
 }
 
-async function measure(impl: (typeof IMPLS)[number], watchers: number, flips: number) {
+/** Times flips to `watchers` Watch streams on one server of `impl` (see health-server-process). */
+export async function measure(impl: string, watchers: number, flips: number) {
   const server = new JsonLineProcess('./fixtures/health-server-process.js', [impl], ['--expose-gc']);
   const { port } = await server.read<{ port: number }>();
   const clients: JsonLineProcess[] = [];

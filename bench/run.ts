@@ -11,6 +11,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(options: { quick: boolean }
   balancer: () => import('./balancer.js'),
   startup: () => import('./startup.js'),
   dashboard: () => import('./dashboard.js'),
+  connect: () => import('./connect.js'),
 };
 
 const args = process.argv.slice(2);
