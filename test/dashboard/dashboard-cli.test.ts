@@ -4,15 +4,16 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import type { FleetSnapshot } from '../../src/dashboard/fleet-state.js';
 import { startHealth, within } from '../helpers.js';
 import { runCli, startCli } from '../cli/run-cli.js';
 
-function fetchJson(url: string): Promise<any> {
+function fetchJson(url: string): Promise<FleetSnapshot> {
   return new Promise((resolve, reject) => {
     get(url, { agent: false }, (response) => {
       let body = '';
       response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve(JSON.parse(body)));
+      response.on('end', () => resolve(JSON.parse(body) as FleetSnapshot));
     }).on('error', reject);
   });
 }
@@ -33,13 +34,13 @@ describe('grpc-health dashboard', { timeout: 30_000 }, () => {
     const url = /dashboard on (http:\S+)/.exec(cli.stdout())![1]!;
     // Polled: the state has no event to wait on from outside the process.
     const deadline = Date.now() + 10_000;
-    let state: any;
+    let state: FleetSnapshot | undefined;
     while (!(state?.counts.SERVING === 1 && state?.counts.NOT_SERVING === 1)) {
       assert.ok(Date.now() < deadline, `both backends reported within 10 s (have ${JSON.stringify(state?.counts)})`);
       await new Promise((resolve) => setTimeout(resolve, 20));
       state = await fetchJson(`${url}api/state`);
     }
-    const statuses = Object.fromEntries(state.backends.map((b: any) => [b.address, b.cells.svc.status]));
+    const statuses = Object.fromEntries(state.backends.map((b) => [b.address, b.cells.svc!.status]));
     assert.deepEqual(statuses, { [one.address]: 'SERVING', [two.address]: 'NOT_SERVING' });
     cli.child.kill('SIGTERM');
     const result = await within(cli.done, 5000, 'exit after SIGTERM');

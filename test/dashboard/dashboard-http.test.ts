@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { HealthArgumentError } from '../../src/index.js';
 import { type DashboardHttp, startDashboardHttp } from '../../src/dashboard/dashboard-http.js';
-import { FleetState } from '../../src/dashboard/fleet-state.js';
+import { type FleetBackend, FleetState } from '../../src/dashboard/fleet-state.js';
 import { within } from '../helpers.js';
 
 function fetchText(url: string): Promise<{ status: number; type: string; body: string }> {
@@ -17,9 +17,15 @@ function fetchText(url: string): Promise<{ status: number; type: string; body: s
   });
 }
 
+/** What the snapshot and update events both carry. */
+interface EventData {
+  counts: Record<string, number>;
+  backends: (FleetBackend & { removed?: true })[];
+}
+
 /** Reads Server-Sent Events from `url`; `next()` resolves with the next one. */
-function openEvents(url: string): { next(): Promise<{ event: string; data: any }>; close(): void } {
-  const queue: { event: string; data: any }[] = [];
+function openEvents(url: string): { next(): Promise<{ event: string; data: EventData }>; close(): void } {
+  const queue: { event: string; data: EventData }[] = [];
   let wake: (() => void) | undefined;
   let response: IncomingMessage | undefined;
   let buffer = '';
@@ -33,7 +39,7 @@ function openEvents(url: string): { next(): Promise<{ event: string; data: any }
         buffer = buffer.slice(end + 2);
         const event = /^event: (.*)$/m.exec(block)?.[1];
         const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data) queue.push({ event, data: JSON.parse(data) });
+        if (event && data) queue.push({ event, data: JSON.parse(data) as EventData });
       }
       wake?.();
     });
