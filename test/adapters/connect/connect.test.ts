@@ -27,7 +27,7 @@ describe('Connect adapter: probed by the grpc-health CLI over gRPC', { timeout: 
     assert.equal((await runCli(['check', '-addr', address, '-service', 'down.Down'])).code, 4);
     const unknown = await runCli(['check', '-addr', address, '-service', 'who.Knows']);
     assert.equal(unknown.code, 3);
-    assert.match(unknown.stderr, /code = NOT_FOUND desc = unknown service "who\.Knows"/);
+    assert.match(unknown.stderr, /code = NotFound desc = unknown service "who\.Knows"/);
     const listed = await runCli(['list', '-addr', address]);
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /down\.Down/);
