@@ -42,7 +42,7 @@ interface Dashboard {
 async function startDashboard(ports: number[]): Promise<Dashboard> {
   const file = join(mkdtempSync(join(tmpdir(), 'bench-fleet-')), 'targets.txt');
   writeFileSync(file, ports.map((port) => `127.0.0.1:${port}`).join('\n'));
-  const child = spawn(process.execPath, [CLI, 'dashboard', '-targets-file', file, '-port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CLI, 'dashboard', '-targets-file', file, '-port', '0', ...(process.env.BENCH_DASHBOARD_ARGS ?? '').split(' ').filter(Boolean)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -102,6 +102,8 @@ async function flipLatencies(backends: JsonLineProcess, ports: number[], flips: 
     const index = Math.floor(Math.random() * ports.length);
     const address = `127.0.0.1:${ports[index]}`;
     for (const status of ['NOT_SERVING', 'SERVING']) {
+      // A status flip is a rare event: apart from the one before by more than the page's 25 ms batching.
+      await pause(100);
       const seen = observe(address, status);
       const { at } = await backends.ask<{ at: number }>({ cmd: 'set', backend: index, service: '', status });
       latencies.push((await seen) - at);

@@ -39,6 +39,9 @@ export interface DashboardHttp {
 // Unsent bytes an event stream may hold before its client counts as not keeping up.
 const MAX_BACKLOG_BYTES = 8 * 2 ** 20;
 
+// How often round-trip-time-only changes are sent.
+const RTT_FLUSH_MS = 1000;
+
 // A comment line every so often keeps proxies from timing an idle stream out.
 const HEARTBEAT_MS = 15_000;
 
@@ -81,15 +84,24 @@ export async function startDashboardHttp(state: FleetState, options: DashboardHt
   let lastFlushAt = 0;
   const flushNow = (): void => {
     lastFlushAt = performance.now();
+    clearTimeout(rttTimer);
+    rttTimer = undefined;
     flush();
   };
-  const unsubscribe = state.onBackendChange((backend, address) => {
-    dirty.set(address, backend);
+  const scheduleFlush = (): void => {
     if (flushTimer) return;
     // A lone change goes out on the next turn (changes made together still share it);
     // under a stream of changes, at most one event per flushMs.
     const wait = Math.max(0, lastFlushAt + flushMs - performance.now());
     flushTimer = wait === 0 ? setImmediate(flushNow) : setTimeout(flushNow, wait);
+  };
+  // Round-trip times change on every probe (a thousand backends: hundreds a second);
+  // they ride along with the next status change, or go out once a second.
+  let rttTimer: NodeJS.Timeout | undefined;
+  const unsubscribe = state.onBackendChange((backend, address, change) => {
+    dirty.set(address, backend);
+    if (change !== 'rtt') scheduleFlush();
+    else if (!flushTimer) rttTimer ??= setTimeout(scheduleFlush, RTT_FLUSH_MS);
   });
   const heartbeat = setInterval(() => {
     for (const client of clients) if (!client.stale) client.response.write(': heartbeat\n\n');
@@ -161,6 +173,7 @@ export async function startDashboardHttp(state: FleetState, options: DashboardHt
         unsubscribe();
         clearTimeout(flushTimer as NodeJS.Timeout);
         clearImmediate(flushTimer as NodeJS.Immediate);
+        clearTimeout(rttTimer);
         clearInterval(heartbeat);
         for (const client of clients) client.response.end();
         clients.clear();

@@ -67,7 +67,10 @@ export interface FleetSnapshot {
 /** Transitions kept per backend. */
 export const TIMELINE_LENGTH = 20;
 
-type BackendListener = (backend: FleetBackend | undefined, address: string) => void;
+/** What changed: a status (or its detail), only the round-trip time, or the backend came or went. */
+export type FleetChange = 'status' | 'rtt' | 'added' | 'removed';
+
+type BackendListener = (backend: FleetBackend | undefined, address: string, change: FleetChange) => void;
 
 /** The fleet's state; the watcher writes it, observers read it. */
 export class FleetState {
@@ -93,7 +96,7 @@ export class FleetState {
     }
     const backend: FleetBackend = { address, target, cells, timeline: [] };
     this.backends.set(address, backend);
-    this.emit(backend, address);
+    this.emit(backend, address, 'added');
   }
 
   /** Forgets a backend (its name no longer resolves to it). */
@@ -102,7 +105,7 @@ export class FleetState {
     if (!backend) return;
     for (const cell of Object.values(backend.cells)) this.count(cell.status, -1);
     this.backends.delete(address);
-    this.emit(undefined, address);
+    this.emit(undefined, address, 'removed');
   }
 
   /** Sets a cell's status; a change is recorded in the timeline and announced. */
@@ -114,7 +117,7 @@ export class FleetState {
       if (cell.detail === detail) return;
       if (detail === undefined) delete cell.detail;
       else cell.detail = detail;
-      this.emit(backend, address);
+      this.emit(backend, address, 'status');
       return;
     }
     const at = this.now();
@@ -127,7 +130,7 @@ export class FleetState {
     cell.transitions += 1;
     if (detail === undefined) delete cell.detail;
     else cell.detail = detail;
-    this.emit(backend, address);
+    this.emit(backend, address, 'status');
   }
 
   /** Records a Check round trip (ms), or its absence after a failed Check. */
@@ -136,7 +139,7 @@ export class FleetState {
     if (!cell || cell.rttMs === rttMs) return;
     if (rttMs === undefined) delete cell.rttMs;
     else cell.rttMs = rttMs;
-    this.emit(this.backends.get(address), address);
+    this.emit(this.backends.get(address), address, 'rtt');
   }
 
   /** One backend, or `undefined`. */
@@ -164,7 +167,7 @@ export class FleetState {
 
   /**
    * Calls `listener` with a backend whenever anything about it changes (with
-   * `undefined` when it is removed). Returns the function that unsubscribes.
+   * `undefined` when it is removed), and what changed. Returns the function that unsubscribes.
    * A listener that throws is reported and the others still run.
    */
   onBackendChange(listener: BackendListener): () => void {
@@ -176,10 +179,10 @@ export class FleetState {
     this.countsByStatus.set(status, (this.countsByStatus.get(status) ?? 0) + delta);
   }
 
-  private emit(backend: FleetBackend | undefined, address: string): void {
+  private emit(backend: FleetBackend | undefined, address: string, change: FleetChange): void {
     for (const listener of this.listeners) {
       try {
-        listener(backend, address);
+        listener(backend, address, change);
       } catch (error) {
         this.onListenerError(error);
       }

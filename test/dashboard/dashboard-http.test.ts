@@ -47,7 +47,7 @@ function openEvents(url: string): { next(): Promise<{ event: string; data: Event
   request.on('error', () => {});
   return {
     async next() {
-      while (queue.length === 0) await within(new Promise<void>((resolve) => (wake = resolve)), 3000, 'an event');
+      while (queue.length === 0) await within(new Promise<void>((resolve) => (wake = resolve)), 5000, 'an event');
       return queue.shift()!;
     },
     close() {
@@ -115,6 +115,30 @@ describe('dashboard HTTP', { timeout: 20_000 }, () => {
       assert.equal(update.data.counts.NOT_SERVING, 1);
       state.removeBackend('b:1');
       assert.deepEqual((await events.next()).data.backends, [{ address: 'b:1', removed: true }]);
+    } finally {
+      events.close();
+    }
+  });
+
+  it('sends round-trip times with the next status change, or within a second', async () => {
+    const state = new FleetState(['']);
+    state.addBackend('b:1', 'b:1');
+    state.addBackend('b:2', 'b:2');
+    const http = await start(state);
+    const events = openEvents(`${http.url}events`);
+    try {
+      await events.next(); // snapshot
+      const started = performance.now();
+      state.setRtt('b:1', '', 2.5);
+      state.setStatus('b:2', '', 'SERVING');
+      const withStatus = await events.next();
+      assert.deepEqual(withStatus.data.backends.map((b) => b.address).sort(), ['b:1', 'b:2'], 'the RTT rides with the status change');
+      assert.equal(withStatus.data.backends.find((b) => b.address === 'b:1')!.cells['']!.rttMs, 2.5);
+      state.setRtt('b:1', '', 3.5);
+      const alone = await events.next();
+      const waited = performance.now() - started;
+      assert.equal(alone.data.backends[0]!.cells['']!.rttMs, 3.5);
+      assert.ok(waited >= 900 && waited < 5000, `an RTT alone waited ${waited.toFixed(0)} ms`);
     } finally {
       events.close();
     }
