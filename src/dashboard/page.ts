@@ -39,6 +39,7 @@ const SYMBOL = { SERVING: "\\u2714", NOT_SERVING: "\\u2716", UNKNOWN: "?", SERVI
 const ORDER = ["SERVING", "NOT_SERVING", "UNKNOWN", "SERVICE_UNKNOWN", "UNIMPLEMENTED", "UNREACHABLE", "CONNECTING"];
 const state = { services: [], backends: new Map(), counts: {} };
 const rows = new Map();
+const shown = new WeakMap(); // row -> the HTML of its cells as last written
 const $ = (id) => document.getElementById(id);
 const esc = (text) => String(text).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
 const clock = (ms) => new Date(ms).toLocaleTimeString();
@@ -58,11 +59,11 @@ function cellHtml(service, cell) {
     '<small>since <time data-since="' + cell.since + '">' + clock(cell.since) + " (" + ago(cell.since) + ")</time>" + rtt + "</small></td>";
 }
 function rowHtml(backend) {
-  const cells = state.services.map((service) => cellHtml(service, backend.cells[service])).join("");
+  const cells = state.services.map((service) => cellHtml(service, backend.cells[service]));
   const recent = backend.timeline.slice(-5).reverse().map((t) =>
     "<li>" + clock(t.at) + " " + esc(t.service === "" ? '""' : t.service) + ": " + t.from + " \\u2192 " + t.to + "</li>").join("");
-  return '<td class="addr">' + esc(backend.address) + "<br><small>" + esc(backend.target) + "</small></td>" + cells +
-    '<td class="timeline"><ol>' + recent + "</ol></td>";
+  return ['<td class="addr">' + esc(backend.address) + "<br><small>" + esc(backend.target) + "</small></td>", ...cells,
+    '<td class="timeline"><ol>' + recent + "</ol></td>"];
 }
 function matches(backend) {
   const query = $("filter").value.trim().toLowerCase();
@@ -73,8 +74,10 @@ function matches(backend) {
   if (query === "") return true;
   return (backend.address + " " + backend.target + " " + statuses.join(" ")).toLowerCase().includes(query);
 }
+// Each cell is rewritten only when its text changed: a round-trip time touches one cell.
 function renderRow(backend) {
   let tr = rows.get(backend.address);
+  const html = rowHtml(backend);
   if (!tr) {
     tr = document.createElement("tr");
     tr.dataset.backend = backend.address;
@@ -82,9 +85,14 @@ function renderRow(backend) {
     const body = $("rows");
     let before = null;
     for (const other of body.children) if (other.dataset.backend > backend.address) { before = other; break; }
+    tr.innerHTML = html.join("");
     body.insertBefore(tr, before);
+  } else {
+    const before = shown.get(tr);
+    if (!before || before.length !== html.length) tr.innerHTML = html.join("");
+    else html.forEach((cellHtml, i) => { if (before[i] !== cellHtml) tr.cells[i].outerHTML = cellHtml; });
   }
-  tr.innerHTML = rowHtml(backend);
+  shown.set(tr, html);
   tr.hidden = !matches(backend);
 }
 function renderCounts() {
