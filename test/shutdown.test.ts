@@ -28,6 +28,29 @@ describe('ending Watch streams on shutdown', () => {
   });
 });
 
+describe('gracefulShutdown: open Watch streams', { timeout: 10_000 }, () => {
+  it('ends an ordinary client.watch so the stop is graceful, long before timeoutMs', async () => {
+    const { gracefulShutdown } = await import('../src/index.js');
+    const h = await startHealth();
+    // A plain Watch does not cancel itself on GOAWAY: only the server can end it.
+    const watch = h.client.watch('');
+    const control = gracefulShutdown(h.server, h.health, { signals: [], drainMs: 10, timeoutMs: 5000, exit: false });
+    try {
+      assert.equal(await next(watch), 'SERVING');
+      const started = Date.now();
+      const stopping = control.shutdown();
+      assert.equal(await next(watch), 'NOT_SERVING');
+      assert.equal(await within(stopping, 3000, 'the graceful stop'), true, 'the stop had to be forced');
+      assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms of a 5000 ms timeout`);
+      const ended = await within(watch.next(), 2000, 'the end of the watch').catch((e: unknown) => e);
+      assert.match(String(ended), /UNAVAILABLE: server shutting down/);
+    } finally {
+      control.dispose();
+      h.close();
+    }
+  });
+});
+
 describe('gracefulShutdown: SIGTERM end to end', () => {
   it('drains a backend in a child process under load: no RPC fails, exit within drain + margin', async () => {
     const drainMs = 400;
