@@ -15,11 +15,12 @@ import { describe, it } from 'node:test';
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-describe('the packed package', () => {
+// npm pack, npm install and tsc: over the runner's default test timeout under load.
+describe('the packed package', { timeout: 240_000 }, () => {
   it('installs into an empty project, imports, checks, and ships only what is needed', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'grpc-health-kit-pack-'));
     try {
-      const { stdout: packed } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: root });
+      const { stdout: packed } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: root, timeout: 60_000 });
       const [info] = JSON.parse(packed) as [{ filename: string; files: { path: string }[] }];
       const files = info.files.map((f) => f.path);
       assert.ok(files.includes('dist/src/index.js') && files.includes('dist/src/index.d.ts'));
@@ -52,7 +53,7 @@ server.forceShutdown();
       assert.equal(stdout.trim(), 'SERVING NOT_SERVING');
 
       // The CLI is on the PATH of npm scripts and npx, as `grpc-health`.
-      const { stdout: version } = await run(join(dir, 'node_modules/.bin/grpc-health'), ['-version'], { cwd: dir });
+      const { stdout: version } = await run(join(dir, 'node_modules/.bin/grpc-health'), ['-version'], { cwd: dir, timeout: 10_000 });
       assert.match(version, /^grpc-health \(grpc-health-kit\) /);
 
       // The declarations resolve for a TypeScript user (NodeNext, strict).
@@ -66,6 +67,7 @@ export default status;
       const tsc = join(root, 'node_modules/typescript/bin/tsc');
       await run(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', 'typed.ts'], {
         cwd: dir,
+        timeout: 60_000,
       });
     } finally {
       await rm(dir, { recursive: true, force: true });

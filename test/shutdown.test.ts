@@ -78,16 +78,16 @@ describe('gracefulShutdown: SIGTERM end to end', () => {
         }
       });
       await healthSettles((all) => all.filter((h) => h.state === 'SERVING').length === 2, 3000, 'both backends SERVING');
-      while (!seen.has('child')) await new Promise((resolve) => setImmediate(resolve));
+      await until(() => seen.has('child'), 5000, 'a Who answered by the child');
 
       const signalled = Date.now();
       child.kill('SIGTERM');
       const [code] = (await within(once(child, 'exit'), drainMs + 5000, 'the child to exit')) as [number];
       const exitedAfter = Date.now() - signalled;
       const okAtExit = ok;
-      while (ok < okAtExit + 200) await new Promise((resolve) => setImmediate(resolve));
+      await until(() => ok >= okAtExit + 200, 10_000, '200 more RPCs after the exit');
       running = false;
-      await Promise.all(workers);
+      await within(Promise.all(workers), 10_000, 'the load to stop');
 
       assert.equal(code, 0, 'a graceful stop exits 0');
       assert.deepEqual(failures, []);
@@ -132,7 +132,7 @@ describe('gracefulShutdown: forcing', () => {
       assert.equal(await within(control.shutdown(), 3000, 'the forced stop'), false);
       assert.ok(Date.now() - started >= 290 && Date.now() - started < 2000);
       assert.ok(lines.some((l) => l.includes('forcing')));
-      assert.ok((await pending) instanceof Error);
+      assert.ok((await within(pending, 2000, 'the stuck call to end')) instanceof Error);
     } finally {
       control.dispose();
       client.close();
@@ -152,7 +152,7 @@ describe('gracefulShutdown: forcing', () => {
       assert.equal(await within(control.shutdown(), 2000, 'the forced stop'), false);
       assert.ok(Date.now() - started < 1000);
       assert.ok(lines.some((l) => l.includes('SIGUSR2 again: forcing')));
-      await pending;
+      await within(pending, 2000, 'the stuck call to end');
     } finally {
       control.dispose();
       client.close();

@@ -143,7 +143,7 @@ describe('DependencyChecks: failures of every kind', () => {
       { intervalMs: 1, timeoutMs: 1000 },
     );
     checks.start();
-    await Promise.all([checks.runNow(), checks.runNow(), checks.runNow()]);
+    await within(Promise.all([checks.runNow(), checks.runNow(), checks.runNow()]), 5000, 'three runs');
     await until(() => runs >= 4, 3000, 'four runs');
     checks.stop();
     assert.equal(most, 1);
