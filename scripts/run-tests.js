@@ -9,9 +9,12 @@
 // is killed past RUN_TIMEOUT_MS (default 20 min). Unhandled rejections fail the
 // test processes (--unhandled-rejections=strict; node:test fails them anyway).
 import { spawn } from 'node:child_process';
+import console from 'node:console';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import process from 'node:process';
+import { clearTimeout, setTimeout } from 'node:timers';
+import { URL } from 'node:url';
 
 const RUN_TIMEOUT_MS = Number(process.env.RUN_TIMEOUT_MS ?? 20 * 60_000);
 

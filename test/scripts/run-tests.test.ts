@@ -14,7 +14,8 @@ const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/runner/${na
 /** Runs `node scripts/run-tests.js <file>` with a 500 ms default test timeout; fails past 15 s. */
 async function runTests(file: string): Promise<{ code: number | null; output: string }> {
   // Without this test process's NODE_TEST_CONTEXT, the runner runs as a runner, not as a child of one.
-  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  const env = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
   const child = spawn(process.execPath, ['scripts/run-tests.js', file], {
     cwd: root,
     env: { ...env, TEST_TIMEOUT_MS: '500' },
