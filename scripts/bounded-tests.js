@@ -5,7 +5,8 @@
 // files, not tests.)
 //
 // node:test's ESM exports are live views of its CommonJS exports, so replacing
-// those and calling syncBuiltinESMExports() changes what test files import.
+// those and calling syncBuiltinESMExports() changes what test files import: the
+// named exports (`it`, `describe`, ...), not the default one (`import test from`).
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import process from 'node:process';
 
