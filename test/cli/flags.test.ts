@@ -13,6 +13,7 @@ const SPECS = {
 function usage(args: string[], message: string): void {
   assert.throws(() => parseFlags(args, SPECS), (error: unknown) => {
     assert.ok(error instanceof UsageError);
+    assert.equal(error.name, 'UsageError');
     assert.equal(error.message, message);
     return true;
   });
@@ -30,6 +31,8 @@ describe('Go durations', { timeout: 5000 }, () => {
     assert.equal(parseDuration('1500μs'), 1.5);
     assert.equal(parseDuration('2000000ns'), 2);
     assert.equal(parseDuration('.5s'), 500);
+    assert.equal(parseDuration('.25s'), 250);
+    assert.equal(parseDuration('1.25s.5ms'), 1250.5);
     assert.equal(parseDuration('1.s'), 1000);
     assert.equal(parseDuration('+1s'), 1000);
     assert.equal(parseDuration('-1s'), -1000);

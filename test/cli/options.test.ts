@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { UsageError, parseFlags } from '../../src/cli/flags.js';
-import { CONNECTION_FLAGS, connectionSettings } from '../../src/cli/options.js';
+import { CliFailure, CONNECTION_FLAGS, connectionSettings } from '../../src/cli/options.js';
 
 const settings = (...args: string[]) => connectionSettings(parseFlags(args, CONNECTION_FLAGS).values);
 
@@ -62,6 +62,16 @@ describe('connection settings', { timeout: 5000 }, () => {
     assert.equal(settings('-addr', 'h:1', '-tls', '-tls-no-verify').noVerify, true);
     assert.equal(settings('-addr', 'h:1', '-tls', '-tls-no-verify=false', '-tls-ca-cert', 'ca.pem').caCert, 'ca.pem');
     assert.deepEqual(settings('-addr', 'h:1', '-rpc-header', ' Name :  spaced ').headers, [['name', 'spaced ']]);
+    // A TLS switch turned off explicitly needs no -tls.
+    assert.equal(settings('-addr', 'h:1', '-tls-no-verify=false').noVerify, false);
+  });
+
+  it('carries an exit code with a failure', () => {
+    const failure = new CliFailure(EXIT.RPC_FAILURE, 'timeout: health rpc did not complete within 1s');
+    assert.ok(failure instanceof Error);
+    assert.equal(failure.name, 'CliFailure');
+    assert.equal(failure.exitCode, 3);
+    assert.equal(failure.message, 'timeout: health rpc did not complete within 1s');
   });
 
   it('refuses what the probe refuses, in its words', () => {
