@@ -1,9 +1,11 @@
 /** The examples run as a user runs them, as child processes, and say what they should. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
+import { next, within } from './helpers.js';
 
 const run = promisify(execFile);
 const example = (name: string) => fileURLToPath(new URL(`../examples/${name}.js`, import.meta.url));
@@ -61,18 +63,24 @@ describe('examples/production-server', () => {
     const child = spawn(process.execPath, [example('production-server')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let client: InstanceType<typeof HealthClient> | undefined;
     try {
-      const line = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+      const line = await within(
+        new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()))),
+        10_000,
+        'the example to listen',
+      );
       const [, grpcPort, httpPort] = /grpc on (\d+), http on (\d+)/.exec(line)!;
       client = new HealthClient(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
       // The first check run may still be under way: wait for it on a Watch.
-      for await (const status of client.watch('orders.Orders')) if (status === 'SERVING') break;
+      const watch = client.watch('orders.Orders');
+      while ((await next(watch, 5000, 'orders.Orders SERVING')) !== 'SERVING');
+      await watch.return();
       assert.equal(await client.check(''), 'SERVING');
       const ready = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
       assert.equal(ready.status, 200);
       await ready.text();
       const started = Date.now();
       child.kill('SIGTERM');
-      const [code] = await new Promise<[number | null]>((resolve) => child.once('exit', (c) => resolve([c])));
+      const [code] = (await within(once(child, 'exit'), 5000, 'the example to exit')) as [number | null];
       assert.equal(code, 0);
       assert.ok(Date.now() - started < 3000, `exit took ${Date.now() - started} ms`);
     } finally {

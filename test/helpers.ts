@@ -79,3 +79,16 @@ export async function next<T>(iterator: AsyncIterator<T>, ms = 2000, what = 'the
 
 /** Insecure client credentials, spelled once. */
 export const insecure = (): grpc.ChannelCredentials => grpc.credentials.createInsecure();
+
+/** Reads an async iterable to its end, failing after `ms`; `onValue` sees each value as it comes. */
+export function readToEnd<T>(iterable: AsyncIterable<T>, ms: number, what: string, onValue: (value: T) => void = () => {}): Promise<T[]> {
+  const read = async (): Promise<T[]> => {
+    const values: T[] = [];
+    for await (const value of iterable) {
+      values.push(value);
+      onValue(value);
+    }
+    return values;
+  };
+  return within(read(), ms, what);
+}

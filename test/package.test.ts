@@ -18,7 +18,8 @@ const { entries, packageExports } = (await import(pathToFileURL(join(root, 'scri
   packageExports(): unknown;
 };
 
-describe('the packed package', () => {
+// npm pack, npm install and tsc: over the runner's default test timeout under load.
+describe('the packed package', { timeout: 240_000 }, () => {
   let project: PackedProject;
   const file = (name: string) => join(project.dir, name);
   const installed = (name: string) => join(project.dir, 'node_modules/grpc-health-kit', name);

@@ -8,7 +8,7 @@ import { healthCheckedClient, healthSettles } from './balancer/balancer-helpers.
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { gracefulShutdown, type GracefulShutdownOptions, HealthArgumentError, HealthServer } from '../src/index.js';
-import { next, startHealth, within } from './helpers.js';
+import { next, startHealth, until, within } from './helpers.js';
 
 describe('ending Watch streams on shutdown', () => {
   it('lets tryShutdown finish at once instead of waiting for watchers', async () => {
@@ -26,6 +26,29 @@ describe('ending Watch streams on shutdown', () => {
       const ended = await next(watches[0]!).catch((e: Error & { code?: number }) => e);
       assert.match(String((ended as Error).message), /UNAVAILABLE: server shutting down/);
     } finally {
+      h.close();
+    }
+  });
+});
+
+describe('gracefulShutdown: open Watch streams', { timeout: 10_000 }, () => {
+  it('ends an ordinary client.watch so the stop is graceful, long before timeoutMs', async () => {
+    const { gracefulShutdown } = await import('../src/index.js');
+    const h = await startHealth();
+    // A plain Watch does not cancel itself on GOAWAY: only the server can end it.
+    const watch = h.client.watch('');
+    const control = gracefulShutdown(h.server, h.health, { signals: [], drainMs: 10, timeoutMs: 5000, exit: false });
+    try {
+      assert.equal(await next(watch), 'SERVING');
+      const started = Date.now();
+      const stopping = control.shutdown();
+      assert.equal(await next(watch), 'NOT_SERVING');
+      assert.equal(await within(stopping, 3000, 'the graceful stop'), true, 'the stop had to be forced');
+      assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms of a 5000 ms timeout`);
+      const ended = await within(watch.next(), 2000, 'the end of the watch').catch((e: unknown) => e);
+      assert.match(String(ended), /UNAVAILABLE: server shutting down/);
+    } finally {
+      control.dispose();
       h.close();
     }
   });
@@ -58,16 +81,16 @@ describe('gracefulShutdown: SIGTERM end to end', () => {
         }
       });
       await healthSettles((all) => all.filter((h) => h.state === 'SERVING').length === 2, 3000, 'both backends SERVING');
-      while (!seen.has('child')) await new Promise((resolve) => setImmediate(resolve));
+      await until(() => seen.has('child'), 5000, 'a Who answered by the child');
 
       const signalled = Date.now();
       child.kill('SIGTERM');
       const [code] = (await within(once(child, 'exit'), drainMs + 5000, 'the child to exit')) as [number];
       const exitedAfter = Date.now() - signalled;
       const okAtExit = ok;
-      while (ok < okAtExit + 200) await new Promise((resolve) => setImmediate(resolve));
+      await until(() => ok >= okAtExit + 200, 10_000, '200 more RPCs after the exit');
       running = false;
-      await Promise.all(workers);
+      await within(Promise.all(workers), 10_000, 'the load to stop');
 
       assert.equal(code, 0, 'a graceful stop exits 0');
       assert.deepEqual(failures, []);
@@ -112,7 +135,7 @@ describe('gracefulShutdown: forcing', () => {
       assert.equal(await within(control.shutdown(), 3000, 'the forced stop'), false);
       assert.ok(Date.now() - started >= 290 && Date.now() - started < 2000);
       assert.ok(lines.some((l) => l.includes('forcing')));
-      assert.ok((await pending) instanceof Error);
+      assert.ok((await within(pending, 2000, 'the stuck call to end')) instanceof Error);
     } finally {
       control.dispose();
       client.close();

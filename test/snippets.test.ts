@@ -61,7 +61,8 @@ function start(file: string, env: Record<string, string>) {
   return { child, exited, output: () => stdout };
 }
 
-describe('README.md code blocks and examples/, against the packed package', () => {
+// npm pack, npm install and tsc over every block: over the runner's default timeout under load.
+describe('README.md code blocks and examples/, against the packed package', { timeout: 300_000 }, () => {
   const snippets = readmeSnippets();
   let dir: string;
   const compiled = (snippet: Snippet) => join(dir, 'out', snippet.file.replace(/\.ts$/, '.js'));

@@ -65,6 +65,27 @@ describe('DependencyChecks: thresholds', () => {
     assert.ok(r.lastSuccessAt instanceof Date && typeof r.latencyMs === 'number');
   });
 
+  it('a new check is unhealthy after its first failure, whatever failureThreshold says', async () => {
+    const health = new HealthServer();
+    const db = scripted();
+    db.set(false);
+    const checks = new DependencyChecks(health).add('db', db.fn, { services: ['s.S'], failureThreshold: 3 });
+    assert.equal(result(checks, 'db').state, 'pending');
+    await checks.runNow('db');
+    // Nothing has passed yet: one failure is the verdict.
+    assert.equal(result(checks, 'db').state, 'unhealthy');
+    assert.equal(health.getStatus('s.S'), 'NOT_SERVING');
+    db.set(true);
+    await checks.runNow('db');
+    assert.equal(result(checks, 'db').state, 'healthy');
+    db.set(false);
+    await checks.runNow('db');
+    assert.equal(result(checks, 'db').state, 'healthy', 'once healthy, failureThreshold applies');
+    await checks.runNow('db');
+    await checks.runNow('db');
+    assert.equal(result(checks, 'db').state, 'unhealthy');
+  });
+
   it('publishes only changes: a watcher sees no flapping inside the thresholds', async () => {
     const h = await startHealth();
     const db = scripted();
@@ -144,7 +165,7 @@ describe('DependencyChecks: failures of every kind', () => {
       { intervalMs: 1, timeoutMs: 1000 },
     );
     checks.start();
-    await Promise.all([checks.runNow(), checks.runNow(), checks.runNow()]);
+    await within(Promise.all([checks.runNow(), checks.runNow(), checks.runNow()]), 5000, 'three runs');
     await until(() => runs >= 4, 3000, 'four runs');
     checks.stop();
     assert.equal(most, 1);
@@ -155,6 +176,14 @@ describe('DependencyChecks: failures of every kind', () => {
     assert.throws(() => checks.add('a', () => true), HealthArgumentError);
     assert.throws(() => checks.add('b', () => true, { intervalMs: 0 }), HealthArgumentError);
     assert.throws(() => checks.add('c', () => true, { jitter: 2 }), HealthArgumentError);
+    assert.throws(() => checks.add('e', () => true, { failureThreshold: -1 }), {
+      name: 'HealthArgumentError',
+      message: 'check "e": failureThreshold must be a positive number',
+    });
+    // jitter is a fraction in [0, 1): 0 is allowed, 1 and below 0 are not.
+    assert.throws(() => checks.add('f', () => true, { jitter: 1 }), { message: 'check "f": jitter must be in [0, 1)' });
+    assert.throws(() => checks.add('g', () => true, { jitter: -0.1 }), HealthArgumentError);
+    checks.add('h', () => true, { jitter: 0 });
     assert.throws(() => checks.add('d', 'nope' as never), HealthArgumentError);
     return assert.rejects(checks.runNow('zzz'), HealthArgumentError);
   });

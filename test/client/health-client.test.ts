@@ -10,7 +10,7 @@ import {
   HealthService,
   type HealthServiceHandlers,
 } from '../../src/index.js';
-import { insecure, next, startHealth, startServer, until } from '../helpers.js';
+import { insecure, next, readToEnd, startHealth, startServer, until, within } from '../helpers.js';
 
 async function failure(promise: Promise<unknown>): Promise<HealthRpcError> {
   const error = await promise.then(
@@ -52,7 +52,9 @@ describe('HealthClient: deadlines and cancellation', () => {
     assert.equal(DEFAULT_TIMEOUT_MS, 1000);
     await withServer(silentHandlers(), async (client) => {
       const started = Date.now();
-      assert.equal((await failure(client.check(''))).code, grpc.status.DEADLINE_EXCEEDED);
+      // A missing default deadline must fail here, not hang the test.
+      const error = await within(failure(client.check('')), 4000, 'Check to end on its default deadline');
+      assert.equal(error.code, grpc.status.DEADLINE_EXCEEDED);
       const took = Date.now() - started;
       assert.ok(took >= 950 && took < 3000, `took ${took} ms`);
     });
@@ -61,14 +63,14 @@ describe('HealthClient: deadlines and cancellation', () => {
   it('always sets a deadline: a silent server gives DEADLINE_EXCEEDED', async () => {
     await withServer(silentHandlers(), async (client) => {
       const started = Date.now();
-      const error = await failure(client.check('a'));
+      const error = await within(failure(client.check('a')), 2000, 'Check to end on timeoutMs');
       assert.equal(error.code, grpc.status.DEADLINE_EXCEEDED);
       assert.equal(error.method, 'Check');
       assert.equal(error.service, 'a');
       assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
-      assert.equal((await failure(client.list({ deadline: 100 }))).code, grpc.status.DEADLINE_EXCEEDED);
+      assert.equal((await within(failure(client.list({ deadline: 100 })), 2000, 'List to end')).code, grpc.status.DEADLINE_EXCEEDED);
       assert.equal(
-        (await failure(client.check('', { deadline: new Date(Date.now() + 100) }))).code,
+        (await within(failure(client.check('', { deadline: new Date(Date.now() + 100) })), 2000, 'Check to end')).code,
         grpc.status.DEADLINE_EXCEEDED,
       );
     }, { timeoutMs: 150 });
@@ -79,7 +81,7 @@ describe('HealthClient: deadlines and cancellation', () => {
       const controller = new AbortController();
       const pending = client.check('', { signal: controller.signal });
       controller.abort();
-      assert.equal((await failure(pending)).code, grpc.status.CANCELLED);
+      assert.equal((await within(failure(pending), 2000, 'the aborted Check')).code, grpc.status.CANCELLED);
       assert.equal((await failure(client.check('', { signal: controller.signal }))).code, grpc.status.CANCELLED);
     }, { timeoutMs: 5000 });
   });
@@ -101,7 +103,7 @@ describe('HealthClient: deadlines and cancellation', () => {
     running.stop();
     const client = new HealthClient(running.address, insecure(), { timeoutMs: 300 });
     try {
-      const error = await failure(client.check(''));
+      const error = await within(failure(client.check('')), 3000, 'Check of a closed port');
       assert.ok([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED].includes(error.code), error.message);
     } finally {
       client.close();
@@ -126,15 +128,13 @@ describe('HealthClient: watch', () => {
     const h = await startHealth();
     try {
       const controller = new AbortController();
-      const seen: string[] = [];
-      for await (const status of h.client.watch('', { signal: controller.signal })) {
-        seen.push(status);
-        controller.abort();
-      }
+      const seen = await readToEnd(h.client.watch('', { signal: controller.signal }), 2000, 'the aborted watch to end', () =>
+        controller.abort(),
+      );
       assert.deepEqual(seen, ['SERVING']);
       await until(() => h.health.watcherCount() === 0, 2000, 'the server to drop the watcher');
       // An already aborted signal starts nothing.
-      for await (const status of h.client.watch('', { signal: controller.signal })) assert.fail(status);
+      assert.deepEqual(await readToEnd(h.client.watch('', { signal: controller.signal }), 2000, 'a watch with an aborted signal'), []);
     } finally {
       h.close();
     }
@@ -148,9 +148,7 @@ describe('HealthClient: watch', () => {
       },
     });
     await withServer(endsAfterOne, async (client) => {
-      const seen: string[] = [];
-      for await (const status of client.watch('x')) seen.push(status);
-      assert.deepEqual(seen, ['SERVING']);
+      assert.deepEqual(await readToEnd(client.watch('x'), 2000, 'the watch to end with the stream'), ['SERVING']);
     });
   });
 

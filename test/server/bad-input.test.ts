@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { HealthArgumentError, HealthRpcError } from '../../src/index.js';
-import { insecure, next, startHealth } from '../helpers.js';
+import { insecure, next, startHealth, within } from '../helpers.js';
 
 type Started = Awaited<ReturnType<typeof startHealth>>;
 
@@ -76,7 +77,7 @@ describe('HealthServer: bad input', () => {
       (b: Buffer) => b,
       Buffer.from([0xff]),
     );
-    const [error] = await new Promise<[grpc.ServiceError]>((resolve) => call.on('error', (e) => resolve([e as grpc.ServiceError])));
+    const [error] = (await within(once(call, 'error'), 2000, 'the malformed Watch to fail')) as [grpc.ServiceError];
     assert.equal(error.code, grpc.status.INTERNAL);
     assert.equal(h.health.watcherCount(), 0);
     assert.equal(await next(h.client.watch('')), 'SERVING');

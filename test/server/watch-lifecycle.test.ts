@@ -126,11 +126,14 @@ describe('Watch: cleanup', () => {
   it('removes a watcher when the client leaves the loop', async () => {
     const h = await startHealth();
     try {
-      for await (const status of h.client.watch('')) {
-        assert.equal(status, 'SERVING');
-        assert.equal(h.health.watcherCount(''), 1);
-        break;
-      }
+      const leave = async () => {
+        for await (const status of h.client.watch('')) {
+          assert.equal(status, 'SERVING');
+          assert.equal(h.health.watcherCount(''), 1);
+          break;
+        }
+      };
+      await within(leave(), 2000, 'the first status');
       await until(() => h.health.watcherCount() === 0, 2000, 'the watcher to go');
     } finally {
       h.close();

@@ -1,0 +1,60 @@
+/**
+ * The test runner itself (scripts/run-tests.js): a test that hangs or leaves an
+ * unhandled rejection fails the run, by name, within seconds.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { within } from '../helpers.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/runner/${name}.js`, import.meta.url));
+
+/** Runs `node scripts/run-tests.js <file>` with a 500 ms default test timeout; fails past 15 s. */
+async function runTests(file: string): Promise<{ code: number | null; output: string }> {
+  // Without this test process's NODE_TEST_CONTEXT, the runner runs as a runner, not as a child of one.
+  const env = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  const child = spawn(process.execPath, ['scripts/run-tests.js', file], {
+    cwd: root,
+    env: { ...env, TEST_TIMEOUT_MS: '500' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  try {
+    const code = await within(
+      new Promise<number | null>((resolve) => child.on('close', resolve)),
+      15_000,
+      `the run of ${file}`,
+    );
+    return { code, output };
+  } finally {
+    child.kill('SIGTERM'); // the runner ends its own process group
+  }
+}
+
+describe('scripts/run-tests.js', { timeout: 60_000 }, () => {
+  it('fails the run on an unhandled rejection, naming the test', async () => {
+    const { code, output } = await runTests(fixture('stray-rejection'));
+    assert.equal(code, 1, output);
+    assert.match(output, /✖ leaves a stray rejection/);
+    assert.match(output, /nobody handles this/);
+  });
+
+  it('fails a hung test by name after the default timeout, though a server holds its process open', async () => {
+    const { code, output } = await runTests(fixture('hung-test'));
+    assert.equal(code, 1, output);
+    assert.match(output, /✖ hangs with a server open/);
+    assert.match(output, /test timed out after 500ms/);
+  });
+
+  it('keeps a timeout a test or its suite sets', async () => {
+    const { code, output } = await runTests(fixture('own-timeouts'));
+    assert.equal(code, 0, output);
+    assert.match(output, /✔ runs past the default with a timeout of its own/);
+    assert.match(output, /✔ inherits it/);
+  });
+});
