@@ -147,7 +147,11 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
     const drain = await failover(target, backends, `127.0.0.1:${ports[1]}`, flips, warmup);
     const of = (key: keyof Flip) => drain.flips.map((flip) => flip[key]);
     const times = of('failoverMs');
-    const summary = (key: keyof Flip) => ({ medianMs: quantile(of(key), 0.5), p99Ms: quantile(of(key), 0.99), maxMs: Math.max(...of(key)) });
+    const summary = (key: keyof Flip) => ({
+      medianMs: quantile(of(key), 0.5),
+      p99Ms: quantile(of(key), 0.99),
+      maxMs: Math.max(...of(key)),
+    });
     const ms = (key: keyof Flip) => {
       const { medianMs, p99Ms } = summary(key);
       return `${medianMs.toFixed(2)} / ${p99Ms.toFixed(2)} ms`;
@@ -158,7 +162,11 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
     const slowStalled = slow.filter((flip) => Math.max(flip.clientLoopMaxMs, flip.backendLoopMaxMs) >= 5).length;
     printTable([
       ['failover', 'value', 'note'],
-      ['failover median', `${quantile(times, 0.5).toFixed(2)} ms`, `setStatus(NOT_SERVING) -> last RPC served, ${flips} flips after ${warmup} warm-up`],
+      [
+        'failover median',
+        `${quantile(times, 0.5).toFixed(2)} ms`,
+        `setStatus(NOT_SERVING) -> last RPC served, ${flips} flips after ${warmup} warm-up`,
+      ],
       ['failover p99', `${quantile(times, 0.99).toFixed(2)} ms`, ''],
       ['failover max', `${Math.max(...times).toFixed(2)} ms`, ''],
       ['warm-up flips', cold(), 'failover of the first flips, not counted above'],
@@ -184,7 +192,10 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
     const plainRps = quantile(plain, 0.5);
     const checkedRps = quantile(checked, 0.5);
     // Paired: each round's two runs are back to back, so their ratio cancels the drift between rounds.
-    const ratio = quantile(plain.map((p, i) => checked[i]! / p), 0.5);
+    const ratio = quantile(
+      plain.map((p, i) => checked[i]! / p),
+      0.5,
+    );
 
     printTable([
       ['overhead', 'value', 'note'],

@@ -35,9 +35,13 @@ for (const n of counts) {
   const checks = new DependencyChecks(health, { intervalMs: 200, timeoutMs: 1000 });
   let runs = 0;
   for (let i = 0; i < n; i++) {
-    checks.add(`check-${i}`, () => {
-      runs += 1;
-    }, { services: [`svc.S${i % 100}`] });
+    checks.add(
+      `check-${i}`,
+      () => {
+        runs += 1;
+      },
+      { services: [`svc.S${i % 100}`] },
+    );
   }
   const lag = lagMeter();
   checks.start();

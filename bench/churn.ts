@@ -21,8 +21,20 @@ async function measure(impl: (typeof IMPLS)[number], total: number) {
     await client.read();
     await server.ask({ cmd: 'set', service: 'known.Known', status: 'SERVING' });
     const before = await server.ask<Mem>({ cmd: 'mem' });
-    const unknown = await client.ask<{ opened: number; failed: number; ms: number }>({ cmd: 'churn', total: total / 2, batch: 1000, prefix: 'gone.', fixed: false });
-    const known = await client.ask<{ opened: number; failed: number; ms: number }>({ cmd: 'churn', total: total / 2, batch: 1000, prefix: 'known.Known', fixed: true });
+    const unknown = await client.ask<{ opened: number; failed: number; ms: number }>({
+      cmd: 'churn',
+      total: total / 2,
+      batch: 1000,
+      prefix: 'gone.',
+      fixed: false,
+    });
+    const known = await client.ask<{ opened: number; failed: number; ms: number }>({
+      cmd: 'churn',
+      total: total / 2,
+      batch: 1000,
+      prefix: 'known.Known',
+      fixed: true,
+    });
     // Let the server see the last cancels.
     let after = await server.ask<Mem>({ cmd: 'mem' });
     for (let waited = 0; (after.watchers ?? 0) > 0 && waited < 5000; waited += 100) {

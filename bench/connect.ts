@@ -23,8 +23,21 @@ const SERVERS = ['connect-bare', 'connect'] as const;
 
 function h2loadRps(port: number, seconds: number, body: string): number {
   const args = [
-    'h2load', '-D', String(seconds), '-c', String(LEVEL.connections), '-m', String(LEVEL.streams), '-t', '1',
-    '-H', 'content-type: application/grpc', '-H', 'te: trailers', '-d', body,
+    'h2load',
+    '-D',
+    String(seconds),
+    '-c',
+    String(LEVEL.connections),
+    '-m',
+    String(LEVEL.streams),
+    '-t',
+    '1',
+    '-H',
+    'content-type: application/grpc',
+    '-H',
+    'te: trailers',
+    '-d',
+    body,
     `http://127.0.0.1:${port}/grpc.health.v1.Health/Check`,
   ];
   const command = HAS_TASKSET ? ['taskset', '-c', '0', ...args] : args;
@@ -67,7 +80,7 @@ async function throughput(quick: boolean) {
     // Untimed warm-up of both, so JIT state does not favour the second.
     for (const { port } of servers.values()) load(port);
     for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? SERVERS : ([...SERVERS].reverse() as typeof SERVERS[number][]);
+      const order = round % 2 === 0 ? SERVERS : ([...SERVERS].reverse() as (typeof SERVERS)[number][]);
       const sample: Record<string, number> = {};
       for (const impl of order) sample[impl] = load(servers.get(impl)!.port);
       rps['connect-bare']!.push(sample['connect-bare']!);
@@ -106,7 +119,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
   const rows: (string | number)[][] = [['Watch fan-out', 'watchers', 'flip median', 'flip p99', 'heap/watcher', 'RSS/watcher']];
   for (const [impl, r] of Object.entries(fanout)) {
     rows.push([
-      ({ ours: 'grpc-js adapter', 'connect-bare': 'bare Connect generator', connect: 'Connect adapter' })[impl]!,
+      { ours: 'grpc-js adapter', 'connect-bare': 'bare Connect generator', connect: 'Connect adapter' }[impl]!,
       watchers,
       `${r.flipMedianMs.toFixed(1)} ms`,
       `${r.flipP99Ms.toFixed(1)} ms`,

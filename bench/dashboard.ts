@@ -42,7 +42,11 @@ interface Dashboard {
 async function startDashboard(ports: number[]): Promise<Dashboard> {
   const file = join(mkdtempSync(join(tmpdir(), 'bench-fleet-')), 'targets.txt');
   writeFileSync(file, ports.map((port) => `127.0.0.1:${port}`).join('\n'));
-  const child = spawn(process.execPath, [CLI, 'dashboard', '-targets-file', file, '-port', '0', ...(process.env.BENCH_DASHBOARD_ARGS ?? '').split(' ').filter(Boolean)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'dashboard', '-targets-file', file, '-port', '0', ...(process.env.BENCH_DASHBOARD_ARGS ?? '').split(' ').filter(Boolean)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -78,7 +82,9 @@ function events(url: string) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         if (!block.startsWith('event: update')) continue;
-        const update = JSON.parse(block.slice(block.indexOf('data: ') + 6)) as { backends: { address: string; cells: Record<string, { status: string }> }[] };
+        const update = JSON.parse(block.slice(block.indexOf('data: ') + 6)) as {
+          backends: { address: string; cells: Record<string, { status: string }> }[];
+        };
         for (const backend of update.backends) {
           for (const waiter of waiters) {
             if (waiter.address === backend.address && backend.cells['']?.status === waiter.status) {
@@ -96,7 +102,12 @@ function events(url: string) {
   };
 }
 
-async function flipLatencies(backends: JsonLineProcess, ports: number[], flips: number, observe: (address: string, status: string) => Promise<number>) {
+async function flipLatencies(
+  backends: JsonLineProcess,
+  ports: number[],
+  flips: number,
+  observe: (address: string, status: string) => Promise<number>,
+) {
   const latencies: number[] = [];
   for (let i = 0; i < flips; i += 1) {
     const index = Math.floor(Math.random() * ports.length);
@@ -117,7 +128,15 @@ async function domLatencies(url: string, backends: JsonLineProcess, ports: numbe
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = await browser.newPage();

@@ -25,7 +25,8 @@ export async function measure(impl: string, watchers: number, flips: number) {
     await server.ask({ cmd: 'set', service: 'fan.Out', status: 'SERVING' });
     const before = await server.ask<Mem>({ cmd: 'mem' });
     const perClient = watchers / 2;
-    for (let i = 0; i < 2; i++) clients.push(new JsonLineProcess('./fixtures/watch-clients-process.js', [String(port), String(perClient), '10', 'fan.Out']));
+    for (let i = 0; i < 2; i++)
+      clients.push(new JsonLineProcess('./fixtures/watch-clients-process.js', [String(port), String(perClient), '10', 'fan.Out']));
     await Promise.all(clients.map((client) => client.read<{ ready: number }>()));
     await pause(200);
     const after = await server.ask<Mem>({ cmd: 'mem' });
@@ -60,7 +61,9 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
   const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
   for (const impl of IMPLS) results[impl] = await measure(impl, watchers, flips);
   const ceiling = results.ceiling!;
-  const rows: (string | number)[][] = [['server', 'watchers', 'flip median', 'flip p99', 'vs ceiling (median)', 'heap/watcher', 'RSS/watcher']];
+  const rows: (string | number)[][] = [
+    ['server', 'watchers', 'flip median', 'flip p99', 'vs ceiling (median)', 'heap/watcher', 'RSS/watcher'],
+  ];
   for (const impl of IMPLS) {
     const r = results[impl]!;
     rows.push([

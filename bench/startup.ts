@@ -55,10 +55,19 @@ function runOn(node: string, addr: string, rounds: number) {
     const floor = samples['raw node:http2 Check (floor)']!;
     const rows = Object.entries(samples).map(([name, list]) => ({
       name,
-      cpuMs: quantile(list.map((s) => s.cpuMs), 0.5),
-      wallMs: quantile(list.map((s) => s.wallMs), 0.5),
+      cpuMs: quantile(
+        list.map((s) => s.cpuMs),
+        0.5,
+      ),
+      wallMs: quantile(
+        list.map((s) => s.wallMs),
+        0.5,
+      ),
       // Median of the per-round ratios: drift on a busy machine hits both alike.
-      cpuRatioToFloor: quantile(list.map((s, round) => s.cpuMs / floor[round]!.cpuMs), 0.5),
+      cpuRatioToFloor: quantile(
+        list.map((s, round) => s.cpuMs / floor[round]!.cpuMs),
+        0.5,
+      ),
     }));
     return { node: version, rounds, rows, samples };
   } finally {
@@ -79,7 +88,12 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
       console.log(`\nNode ${result.node}, ${result.rounds} rounds`);
       printTable([
         ['startup', 'CPU median', 'wall median', 'CPU ratio to the raw floor (paired median)'],
-        ...result.rows.map((row) => [row.name, `${row.cpuMs.toFixed(1)} ms`, `${row.wallMs.toFixed(1)} ms`, row.cpuRatioToFloor.toFixed(2)]),
+        ...result.rows.map((row) => [
+          row.name,
+          `${row.cpuMs.toFixed(1)} ms`,
+          `${row.wallMs.toFixed(1)} ms`,
+          row.cpuRatioToFloor.toFixed(2),
+        ]),
       ]);
       results.push(result);
     }

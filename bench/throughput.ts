@@ -46,11 +46,25 @@ function h2load(port: number, level: (typeof LEVELS)[number], seconds: number, w
   const log = join(dir, 'latency.log');
   rmSync(log, { force: true });
   const args = [
-    '-f', '%U %S',
-    'h2load', '-D', String(seconds), `--warm-up-time=${warmup}`,
-    '-c', String(level.connections), '-m', String(level.streams), '-t', '1',
-    '-H', 'content-type: application/grpc', '-H', 'te: trailers',
-    '-d', body, `--log-file=${log}`,
+    '-f',
+    '%U %S',
+    'h2load',
+    '-D',
+    String(seconds),
+    `--warm-up-time=${warmup}`,
+    '-c',
+    String(level.connections),
+    '-m',
+    String(level.streams),
+    '-t',
+    '1',
+    '-H',
+    'content-type: application/grpc',
+    '-H',
+    'te: trailers',
+    '-d',
+    body,
+    `--log-file=${log}`,
     `http://127.0.0.1:${port}/grpc.health.v1.Health/Check`,
   ];
   const command = HAS_TASKSET ? ['taskset', '-c', '0', '/usr/bin/time', ...args] : ['/usr/bin/time', ...args];
@@ -76,7 +90,12 @@ function chart(results: Record<Impl, Sample[]>): string {
   const bottom = 40;
   const top = 30;
   const right = 170;
-  const max = Math.max(...Object.values(results).flat().map((s) => s.rps)) * 1.1;
+  const max =
+    Math.max(
+      ...Object.values(results)
+        .flat()
+        .map((s) => s.rps),
+    ) * 1.1;
   const x = (i: number) => left + (i * (width - left - right)) / (LEVELS.length - 1);
   const y = (rps: number) => height - bottom - ((height - bottom - top) * rps) / max;
   const colors: Record<Impl, string> = { ceiling: '#888', ours: '#0a7', 'grpc-health-check': '#37c', 'nice-grpc': '#c63' };
@@ -154,10 +173,16 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
 
   const median = (impl: Impl, inFlight: number): Sample => {
     const list = samples.get(`${impl}/${inFlight}`)!;
-    const rps = quantile(list.map((s) => s.rps), 0.5);
+    const rps = quantile(
+      list.map((s) => s.rps),
+      0.5,
+    );
     return list.find((s) => s.rps === rps)!;
   };
-  const results = Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl, LEVELS.map((l) => median(impl, l.inFlight))])) as Record<Impl, Sample[]>;
+  const results = Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl, LEVELS.map((l) => median(impl, l.inFlight))])) as Record<
+    Impl,
+    Sample[]
+  >;
   const rows: (string | number)[][] = [['server', 'in flight', 'RPC/s', 'vs ceiling', 'p50 ms', 'p99 ms', 'server CPU', 'load CPU']];
   for (const impl of IMPLEMENTATIONS) {
     for (const [i, level] of LEVELS.entries()) {
@@ -182,7 +207,14 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
     writeFileSync(svg, chart(results));
     console.log(`chart: ${svg}`);
   }
-  const result = { loadGenerator: haveH2load ? 'h2load' : 'node', levels: LEVELS, rounds, seconds, results, samples: Object.fromEntries(samples) };
+  const result = {
+    loadGenerator: haveH2load ? 'h2load' : 'node',
+    levels: LEVELS,
+    rounds,
+    seconds,
+    results,
+    samples: Object.fromEntries(samples),
+  };
   console.log(`results: ${saveResult(quick ? 'throughput.quick' : 'throughput', result)}`);
   return result;
 }

@@ -7,12 +7,7 @@
  * Run: node dist/examples/custom-health.js
  */
 import * as grpc from '@grpc/grpc-js';
-import {
-  HealthClient,
-  HealthService,
-  type HealthServiceHandlers,
-  WireServingStatus,
-} from 'grpc-health-kit';
+import { HealthClient, HealthService, type HealthServiceHandlers, WireServingStatus } from 'grpc-health-kit';
 
 let poolInUse = 0.2; // pretend metric: 0..1
 

@@ -136,12 +136,8 @@ async function phase(title: string, act: () => unknown) {
 }
 
 await phase('all three SERVING', () => {});
-await phase('b1 drains: setStatus("demo.Backend", "NOT_SERVING")', () =>
-  backends[1]!.health.setStatus('demo.Backend', 'NOT_SERVING'),
-);
-await phase('b1 is back: setStatus("demo.Backend", "SERVING")', () =>
-  backends[1]!.health.setStatus('demo.Backend', 'SERVING'),
-);
+await phase('b1 drains: setStatus("demo.Backend", "NOT_SERVING")', () => backends[1]!.health.setStatus('demo.Backend', 'NOT_SERVING'));
+await phase('b1 is back: setStatus("demo.Backend", "SERVING")', () => backends[1]!.health.setStatus('demo.Backend', 'SERVING'));
 await phase("b2's database goes away", () => database.close());
 await phase("b2's database is back", async () => {
   database = createServer((socket) => socket.destroy());

@@ -19,7 +19,16 @@ function files(dir, suffix) {
 
 const sources = files('src', '.ts');
 const usesImportMeta = (file) => readFileSync(file, 'utf8').includes('import.meta');
-const common = { outbase: 'src', outdir: 'dist/cjs', format: 'cjs', platform: 'node', target: 'node20', sourcemap: true, sourcesContent: false, logLevel: 'warning' };
+const common = {
+  outbase: 'src',
+  outdir: 'dist/cjs',
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  sourcesContent: false,
+  logLevel: 'warning',
+};
 await build({ ...common, entryPoints: sources.filter((file) => !usesImportMeta(file)) });
 // import.meta.url has no CommonJS counterpart but the file's own URL.
 await build({

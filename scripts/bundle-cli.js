@@ -36,9 +36,10 @@ const packageDirs = new Set(
 const sections = [...packageDirs].sort().map((dir) => {
   const { name, version, license, repository } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const licenseFile = readdirSync(dir).find((file) => /^(licen[sc]e|copying)(\.|$)/i.test(file));
-  const text = licenseFile && existsSync(join(dir, licenseFile))
-    ? readFileSync(join(dir, licenseFile), 'utf8').trim()
-    : `(no license file in the package; license ${license}, source ${repository?.url ?? repository ?? 'unknown'})`;
+  const text =
+    licenseFile && existsSync(join(dir, licenseFile))
+      ? readFileSync(join(dir, licenseFile), 'utf8').trim()
+      : `(no license file in the package; license ${license}, source ${repository?.url ?? repository ?? 'unknown'})`;
   return `${name} ${version}\nLicense: ${license}\n\n${text}\n`;
 });
 writeFileSync(

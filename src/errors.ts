@@ -42,11 +42,7 @@ export class HealthRpcError extends HealthKitError {
   }
 
   /** Wraps an error from a grpc-js call. */
-  static from(
-    method: HealthRpcError['method'],
-    service: string | undefined,
-    error: Partial<ServiceError>,
-  ): HealthRpcError {
+  static from(method: HealthRpcError['method'], service: string | undefined, error: Partial<ServiceError>): HealthRpcError {
     return new HealthRpcError(
       method,
       typeof error.code === 'number' ? error.code : (GrpcCode.UNKNOWN as GrpcStatus),

@@ -3,14 +3,7 @@
  *
  * @packageDocumentation
  */
-export {
-  type ServingStatus,
-  SERVING_STATUSES,
-  isServingStatus,
-  parseServingStatus,
-  statusFromWire,
-  statusToWire,
-} from './status.js';
+export { type ServingStatus, SERVING_STATUSES, isServingStatus, parseServingStatus, statusFromWire, statusToWire } from './status.js';
 export { HealthKitError, HealthArgumentError, HealthRpcError, HealthRequestError } from './errors.js';
 export { GrpcCode, grpcCodeName } from './grpc-code.js';
 export {
@@ -34,16 +27,8 @@ export {
   type WatchHealthOptions,
   DEFAULT_TIMEOUT_MS,
 } from './client/health-client.js';
-export {
-  HealthWatchLoop,
-  type HealthWatchLoopOptions,
-  type HealthWatchEvent,
-  type BackoffOptions,
-} from './client/watch-loop.js';
-export {
-  HEALTH_CHECK_POLICY_NAME,
-  HealthCheckLoadBalancingConfig,
-} from './balancer/health-check-config.js';
+export { HealthWatchLoop, type HealthWatchLoopOptions, type HealthWatchEvent, type BackoffOptions } from './client/watch-loop.js';
+export { HEALTH_CHECK_POLICY_NAME, HealthCheckLoadBalancingConfig } from './balancer/health-check-config.js';
 export {
   HealthCheckLoadBalancer,
   backendHealth,
@@ -70,12 +55,7 @@ export {
 export { grpcCheck, tcpCheck, httpCheck, eventLoopDelayCheck } from './checks/builtin-checks.js';
 export { gracefulShutdown, type GracefulShutdown, type GracefulShutdownOptions } from './shutdown.js';
 export { type StoppableServer } from './drain.js';
-export {
-  startHealthHttp,
-  type HealthHttpOptions,
-  type HealthHttpServer,
-  DEFAULT_HTTP_CLOSE_TIMEOUT_MS,
-} from './http/health-http.js';
+export { startHealthHttp, type HealthHttpOptions, type HealthHttpServer, DEFAULT_HTTP_CLOSE_TIMEOUT_MS } from './http/health-http.js';
 export {
   healthHttpHandler,
   healthHttpFastifyPlugin,

@@ -66,7 +66,10 @@ function validate(options: unknown) {
   const drainMs = durationOption('drainMs', o.drainMs, 5000);
   const timeoutMs = durationOption('timeoutMs', o.timeoutMs, 30_000);
   if (timeoutMs === 0) throw new HealthArgumentError('timeoutMs must be more than 0');
-  if (drainMs > timeoutMs) throw new HealthArgumentError(`drainMs (${drainMs}) must not exceed timeoutMs (${timeoutMs}): the stop would be forced before the drain ends`);
+  if (drainMs > timeoutMs)
+    throw new HealthArgumentError(
+      `drainMs (${drainMs}) must not exceed timeoutMs (${timeoutMs}): the stop would be forced before the drain ends`,
+    );
   const signals = o.signals ?? ['SIGTERM', 'SIGINT'];
   if (!Array.isArray(signals) || !signals.every((signal) => typeof signal === 'string' && /^SIG[A-Z0-9]+$/.test(signal))) {
     throw new HealthArgumentError('signals must be an array of signal names such as "SIGTERM"');

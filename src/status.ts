@@ -17,12 +17,7 @@ import type { HealthCheckResponse_ServingStatus as Wire } from './generated/grpc
 export type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
 
 /** Every status name, in wire order. */
-export const SERVING_STATUSES: readonly ServingStatus[] = Object.freeze([
-  'UNKNOWN',
-  'SERVING',
-  'NOT_SERVING',
-  'SERVICE_UNKNOWN',
-]);
+export const SERVING_STATUSES: readonly ServingStatus[] = Object.freeze(['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN']);
 
 // The numbers of grpc.health.v1 (a type-only import: status names load no generated code).
 const TO_WIRE: Readonly<Record<ServingStatus, Wire>> = Object.freeze({

@@ -28,9 +28,9 @@ export async function startServer(
 }
 
 /** A server with a fresh {@link HealthServer}, and a client connected to it. */
-export async function startHealth(options: HealthServerOptions = {}): Promise<
-  RunningServer & { health: HealthServer; client: HealthClient; close(): void }
-> {
+export async function startHealth(
+  options: HealthServerOptions = {},
+): Promise<RunningServer & { health: HealthServer; client: HealthClient; close(): void }> {
   const health = new HealthServer(options);
   const running = await startServer((server) => health.addToServer(server));
   const client = new HealthClient(running.address, grpc.credentials.createInsecure(), {

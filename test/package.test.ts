@@ -24,19 +24,33 @@ describe('the packed package', { timeout: 240_000 }, () => {
   const file = (name: string) => join(project.dir, name);
   const installed = (name: string) => join(project.dir, 'node_modules/grpc-health-kit', name);
 
-  before(async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'grpc-health-kit-pack-'));
-    // Jest as NestJS projects run it: CommonJS, no transform.
-    project = await installPacked(dir, { jest: { testEnvironment: 'node', transform: {} } });
-  }, { timeout: 180_000 });
+  before(
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'grpc-health-kit-pack-'));
+      // Jest as NestJS projects run it: CommonJS, no transform.
+      project = await installPacked(dir, { jest: { testEnvironment: 'node', transform: {} } });
+    },
+    { timeout: 180_000 },
+  );
   after(() => project && rm(project.dir, { recursive: true, force: true }));
 
   it('ships both builds with types, maps and their sources, the proto, LICENSE and NOTICE; no tests, bench or examples', () => {
     for (const needed of [
-      'dist/src/index.js', 'dist/src/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json',
-      'dist/cli/grpc-health.mjs', 'dist/cli/THIRD-PARTY-LICENSES.txt', 'src/index.ts',
-      'proto/grpc/health/v1/health.proto', 'LICENSE', 'NOTICE', 'README.md', 'package.json',
-    ]) assert.ok(project.files.includes(needed), `${needed} is missing`);
+      'dist/src/index.js',
+      'dist/src/index.d.ts',
+      'dist/cjs/index.js',
+      'dist/cjs/index.d.ts',
+      'dist/cjs/package.json',
+      'dist/cli/grpc-health.mjs',
+      'dist/cli/THIRD-PARTY-LICENSES.txt',
+      'src/index.ts',
+      'proto/grpc/health/v1/health.proto',
+      'LICENSE',
+      'NOTICE',
+      'README.md',
+      'package.json',
+    ])
+      assert.ok(project.files.includes(needed), `${needed} is missing`);
     const stray = project.files.filter((f) => /(^|\/)(test|bench|fixtures|examples)\//.test(f) || f.endsWith('.tgz'));
     assert.deepEqual(stray, []);
   });
@@ -90,7 +104,9 @@ console.log(JSON.stringify(result));
 `,
     );
     const { stdout } = await run(process.execPath, ['exports.mjs'], { cwd: project.dir, timeout: 10_000 });
-    for (const [name, { file: resolved, esm, cjs }] of Object.entries(JSON.parse(stdout) as Record<string, { file: string; esm: string[]; cjs: string[] }>)) {
+    for (const [name, { file: resolved, esm, cjs }] of Object.entries(
+      JSON.parse(stdout) as Record<string, { file: string; esm: string[]; cjs: string[] }>,
+    )) {
       assert.match(resolved, /dist\/cjs\//, `${name} resolves to ${resolved}`);
       assert.deepEqual(cjs, esm, name);
     }

@@ -9,10 +9,11 @@ describe('protoPath', () => {
     assert.ok(isAbsolute(protoPath) && protoPath.endsWith('proto/grpc/health/v1/health.proto'), protoPath);
     const definition = loadSync(protoPath);
     const service = definition['grpc.health.v1.Health'] as Record<string, { path: string }>;
-    assert.deepEqual(Object.values(service).map((method) => method.path).sort(), [
-      '/grpc.health.v1.Health/Check',
-      '/grpc.health.v1.Health/List',
-      '/grpc.health.v1.Health/Watch',
-    ]);
+    assert.deepEqual(
+      Object.values(service)
+        .map((method) => method.path)
+        .sort(),
+      ['/grpc.health.v1.Health/Check', '/grpc.health.v1.Health/List', '/grpc.health.v1.Health/Watch'],
+    );
   });
 });

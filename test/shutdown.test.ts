@@ -262,7 +262,7 @@ describe('gracefulShutdown: options checked at the call', () => {
     ['drainMs: -1', { drainMs: -1 }],
     ['drainMs > timeoutMs', { drainMs: 10_000, timeoutMs: 5000 }],
     ['drainMs as a string', { drainMs: '5000' }],
-    ['timeoutMs past setTimeout\'s range', { timeoutMs: 2 ** 31 }],
+    ["timeoutMs past setTimeout's range", { timeoutMs: 2 ** 31 }],
     ['timeoutMs: 0', { timeoutMs: 0, drainMs: 0 }],
     ['signals as a string', { signals: 'SIGTERM' }],
     ['exit as a string', { exit: 'no' }],
@@ -277,7 +277,14 @@ describe('gracefulShutdown: options checked at the call', () => {
     const rejections: unknown[] = [];
     const onRejection = (reason: unknown) => rejections.push(reason);
     process.on('unhandledRejection', onRejection);
-    const garbage = fc.oneof(fc.constant(undefined), fc.constant(null), fc.double(), fc.string({ maxLength: 5 }), fc.boolean(), fc.object({ maxDepth: 1 }));
+    const garbage = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(null),
+      fc.double(),
+      fc.string({ maxLength: 5 }),
+      fc.boolean(),
+      fc.object({ maxDepth: 1 }),
+    );
     const duration = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 30 }) }, garbage);
     const callback = fc.constantFrom(
       undefined,

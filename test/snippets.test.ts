@@ -67,28 +67,42 @@ describe('README.md code blocks and examples/, against the packed package', { ti
   let dir: string;
   const compiled = (snippet: Snippet) => join(dir, 'out', snippet.file.replace(/\.ts$/, '.js'));
 
-  before(async () => {
-    // Inside the repository, so that blocks and examples importing a devDependency (an
-    // adapter's framework) find it; the package itself and @grpc/grpc-js come from the
-    // project's own node_modules, installed from the tarball.
-    mkdirSync(join(root, 'dist'), { recursive: true });
-    dir = await mkdtemp(join(root, 'dist', 'snippets-'));
-    await installPacked(dir, { type: 'module' });
-    mkdirSync(join(dir, 'readme'));
-    for (const snippet of snippets) await writeFile(join(dir, snippet.file), snippet.code);
-    cpSync(join(root, 'examples'), join(dir, 'examples'), { recursive: true });
-    await writeFile(
-      join(dir, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2023'], types: ['node'],
-          strict: true, skipLibCheck: true, allowJs: true, checkJs: true, experimentalDecorators: true,
-          emitDecoratorMetadata: true, rootDir: '.', outDir: 'out', noEmitOnError: false,
-        },
-        include: ['readme', 'examples'],
-      }),
-    );
-  }, { timeout: 180_000 });
+  before(
+    async () => {
+      // Inside the repository, so that blocks and examples importing a devDependency (an
+      // adapter's framework) find it; the package itself and @grpc/grpc-js come from the
+      // project's own node_modules, installed from the tarball.
+      mkdirSync(join(root, 'dist'), { recursive: true });
+      dir = await mkdtemp(join(root, 'dist', 'snippets-'));
+      await installPacked(dir, { type: 'module' });
+      mkdirSync(join(dir, 'readme'));
+      for (const snippet of snippets) await writeFile(join(dir, snippet.file), snippet.code);
+      cpSync(join(root, 'examples'), join(dir, 'examples'), { recursive: true });
+      await writeFile(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            lib: ['ES2023'],
+            types: ['node'],
+            strict: true,
+            skipLibCheck: true,
+            allowJs: true,
+            checkJs: true,
+            experimentalDecorators: true,
+            emitDecoratorMetadata: true,
+            rootDir: '.',
+            outDir: 'out',
+            noEmitOnError: false,
+          },
+          include: ['readme', 'examples'],
+        }),
+      );
+    },
+    { timeout: 180_000 },
+  );
   after(() => dir && rm(dir, { recursive: true, force: true }));
 
   it('README.md has blocks to check, and one server that runs', () => {
@@ -100,8 +114,10 @@ describe('README.md code blocks and examples/, against the packed package', { ti
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
     const result = await run(process.execPath, [tsc, '-p', '.'], { cwd: dir }).catch((error: { stdout: string }) => error);
     // readme/L40.ts(3,7): ... → README.md:42 (block line + line in block)
-    const errors = result.stdout.replace(/readme\/L(\d+)\.\w+\((\d+),(\d+)\)/g, (_m: string, at: string, line: string, col: string) =>
-      `README.md:${Number(at) + Number(line)}:${col}`);
+    const errors = result.stdout.replace(
+      /readme\/L(\d+)\.\w+\((\d+),(\d+)\)/g,
+      (_m: string, at: string, line: string, col: string) => `README.md:${Number(at) + Number(line)}:${col}`,
+    );
     assert.equal(errors.trim(), '', `type errors:\n${errors}`);
   });
 

@@ -1,13 +1,7 @@
 /** Status names and wire numbers (src/status.ts): fast unit tests. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  isServingStatus,
-  parseServingStatus,
-  SERVING_STATUSES,
-  statusFromWire,
-  statusToWire,
-} from '../src/status.js';
+import { isServingStatus, parseServingStatus, SERVING_STATUSES, statusFromWire, statusToWire } from '../src/status.js';
 
 describe('status names and wire numbers', { timeout: 5000 }, () => {
   it('maps each name to its wire number and back', () => {

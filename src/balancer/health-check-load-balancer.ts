@@ -12,12 +12,7 @@
  * `subchannel-interface.ts` contract), so it composes under outlier_detection and
  * any other policy that wraps subchannels.
  */
-import {
-  type ChannelOptions,
-  connectivityState as ConnectivityState,
-  experimental,
-  status as GrpcStatus,
-} from '@grpc/grpc-js';
+import { type ChannelOptions, connectivityState as ConnectivityState, experimental, status as GrpcStatus } from '@grpc/grpc-js';
 import type { BackoffOptions } from '../client/watch-loop.js';
 import { HealthArgumentError } from '../errors.js';
 import { HEALTH_CHECK_POLICY_NAME, HealthCheckLoadBalancingConfig } from './health-check-config.js';

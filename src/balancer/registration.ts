@@ -44,7 +44,9 @@ const registeredWith = new WeakSet<object>();
  */
 export function registerHealthCheckLoadBalancer(grpc: GrpcModule = ownGrpc): void {
   if (typeof (grpc as Partial<GrpcModule> | null)?.experimental?.registerLoadBalancerType !== 'function') {
-    throw new HealthArgumentError('registerHealthCheckLoadBalancer: grpc must be the @grpc/grpc-js module (import * as grpc from "@grpc/grpc-js")');
+    throw new HealthArgumentError(
+      'registerHealthCheckLoadBalancer: grpc must be the @grpc/grpc-js module (import * as grpc from "@grpc/grpc-js")',
+    );
   }
   if (registeredWith.has(grpc.experimental)) return;
   registeredWith.add(grpc.experimental);

@@ -141,7 +141,8 @@ export function healthCheckChannelOptions(
   config: string | object,
   options: HealthCheckChannelOptionsOptions = {},
 ): HealthCheckChannelOptions {
-  if (typeof options !== 'object' || options === null) throw new HealthArgumentError('healthCheckChannelOptions: options must be an object');
+  if (typeof options !== 'object' || options === null)
+    throw new HealthArgumentError('healthCheckChannelOptions: options must be an object');
   const { grpc } = options;
   if (grpc !== undefined) {
     registerHealthCheckLoadBalancer(grpc);

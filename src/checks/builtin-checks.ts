@@ -16,11 +16,7 @@ import type { CheckFunction } from './dependency-checks.js';
  * @param target a grpc-js target, or a {@link HealthClient} you manage
  * @param service the service name to ask about (`""`: the whole server)
  */
-export function grpcCheck(
-  target: string | HealthClient,
-  service = '',
-  options: { credentials?: ChannelCredentials } = {},
-): CheckFunction {
+export function grpcCheck(target: string | HealthClient, service = '', options: { credentials?: ChannelCredentials } = {}): CheckFunction {
   const owned = typeof target === 'string';
   let client = owned ? undefined : target;
   const check: CheckFunction = async (signal) => {

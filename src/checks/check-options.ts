@@ -84,7 +84,9 @@ export function resolveCheckOptions(what: string, options: unknown, defaults: Ch
   }
   const services = pick('services') ?? [];
   if (!Array.isArray(services) || !services.every((service) => typeof service === 'string')) {
-    throw new HealthArgumentError(`${what}: services must be an array of service names${typeof services === 'string' ? ' (wrap one name in [ ])' : ''}`);
+    throw new HealthArgumentError(
+      `${what}: services must be an array of service names${typeof services === 'string' ? ' (wrap one name in [ ])' : ''}`,
+    );
   }
   return {
     services: [...new Set(services as string[])].filter((service) => service !== ''),

@@ -27,7 +27,8 @@ function describeFailure(error: unknown, settings: ConnectionSettings, signal: A
     if (error.code === GrpcStatus.UNIMPLEMENTED) {
       return `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ${error.details}`;
     }
-    if (error.code === GrpcStatus.DEADLINE_EXCEEDED) return `timeout: health rpc did not complete within ${formatGoDuration(settings.rpcTimeoutNs)}`;
+    if (error.code === GrpcStatus.DEADLINE_EXCEEDED)
+      return `timeout: health rpc did not complete within ${formatGoDuration(settings.rpcTimeoutNs)}`;
     // Cancelled by our signal: what grpc-go says for a cancelled context.
     const details = error.code === GrpcStatus.CANCELLED && signal.aborted ? 'context canceled' : error.details;
     return `error: health rpc failed: ${goStatusText(error.code, details)}`;
@@ -93,7 +94,7 @@ export async function runCheck(values: FlagValues, log: (line: string) => void, 
             service: outcome.service,
             status: outcome.status ?? null,
             code: outcome.exitCode,
-            latency_ms: Number((nsToMs(outcome.latencyNs)).toFixed(3)),
+            latency_ms: Number(nsToMs(outcome.latencyNs).toFixed(3)),
             ...(outcome.status === undefined ? { error: outcome.message } : {}),
           }),
         );

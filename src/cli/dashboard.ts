@@ -36,7 +36,8 @@ export async function runDashboard(values: FlagValues, log: (line: string) => vo
   }
   if (targets.length === 0) throw new UsageError('no targets: give -target host:port (repeatable) or -targets-file');
   const portText = (values.port as string | undefined) ?? '8080';
-  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) throw new UsageError(`invalid value ${JSON.stringify(portText)} for flag -port`);
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535)
+    throw new UsageError(`invalid value ${JSON.stringify(portText)} for flag -port`);
   const rttIntervalMs = intervalMs(values, 'rtt-interval', 5_000_000_000n);
   const resolveIntervalMs = intervalMs(values, 'resolve-interval', 30_000_000_000n);
   // The connection flags are the check command's; each backend gets its own client from them.
@@ -83,7 +84,11 @@ export const dashboardCommand: Command = {
     service: CONNECTION_FLAGS.service,
     host: { kind: 'string', help: 'address the page listens on', defaultValue: '127.0.0.1' },
     port: { kind: 'string', help: 'port the page listens on (0: any free port)', defaultValue: '8080' },
-    'rtt-interval': { kind: 'duration', help: 'how often each backend is Checked for its round-trip time (0: never)', defaultValue: 5_000_000_000n },
+    'rtt-interval': {
+      kind: 'duration',
+      help: 'how often each backend is Checked for its round-trip time (0: never)',
+      defaultValue: 5_000_000_000n,
+    },
     'resolve-interval': { kind: 'duration', help: 'how often dns: targets are resolved again', defaultValue: 30_000_000_000n },
     'rpc-timeout': CONNECTION_FLAGS['rpc-timeout'],
     'user-agent': CONNECTION_FLAGS['user-agent'],

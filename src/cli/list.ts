@@ -33,7 +33,10 @@ export async function runList(values: FlagValues, log: (line: string) => void, o
     if (settings.json) {
       out(JSON.stringify({ address: settings.addr, statuses: Object.fromEntries(sorted) }));
     } else {
-      const rows: [string, string][] = [['SERVICE', 'STATUS'], ...sorted.map(([name, status]): [string, string] => [name === '' ? '""' : name, status])];
+      const rows: [string, string][] = [
+        ['SERVICE', 'STATUS'],
+        ...sorted.map(([name, status]): [string, string] => [name === '' ? '""' : name, status]),
+      ];
       const width = Math.max(...rows.map(([name]) => name.length)) + 2;
       for (const [name, status] of rows) out(`${name.padEnd(width)}${status}`);
     }

@@ -17,11 +17,26 @@ import { CliFailure } from './options.js';
  * (exporting a {@link Command}), loaded when it runs. A new command is one line here.
  */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  check: { summary: 'ask a server whether services are SERVING (grpc-health-probe compatible)', load: async () => (await import('./check.js')).checkCommand },
-  watch: { summary: 'print status changes as they happen; or wait for a status (-until)', load: async () => (await import('./watch.js')).watchCommand },
-  list: { summary: 'list every service a server knows and its status (the List RPC)', load: async () => (await import('./list.js')).listCommand },
-  dashboard: { summary: 'watch many backends and serve a live health page (also JSON and /metrics)', load: async () => (await import('./dashboard.js')).dashboardCommand },
-  serve: { summary: 'run a stand-alone health server (statuses from flags, stdin or SIGUSR1)', load: async () => (await import('./serve.js')).serveCommand },
+  check: {
+    summary: 'ask a server whether services are SERVING (grpc-health-probe compatible)',
+    load: async () => (await import('./check.js')).checkCommand,
+  },
+  watch: {
+    summary: 'print status changes as they happen; or wait for a status (-until)',
+    load: async () => (await import('./watch.js')).watchCommand,
+  },
+  list: {
+    summary: 'list every service a server knows and its status (the List RPC)',
+    load: async () => (await import('./list.js')).listCommand,
+  },
+  dashboard: {
+    summary: 'watch many backends and serve a live health page (also JSON and /metrics)',
+    load: async () => (await import('./dashboard.js')).dashboardCommand,
+  },
+  serve: {
+    summary: 'run a stand-alone health server (statuses from flags, stdin or SIGUSR1)',
+    load: async () => (await import('./serve.js')).serveCommand,
+  },
 };
 
 /** The package's version, from its package.json (found from the source, the build or the bundle). */

@@ -73,8 +73,10 @@ export function connectionSettings(values: FlagValues): ConnectionSettings {
   for (const flag of ['tls-ca-cert', 'tls-client-cert', 'tls-server-name'] as const) {
     if (!tls && str(flag)) throw new UsageError(`specified -${flag} without specifying -tls`);
   }
-  if (str('tls-client-cert') && !str('tls-client-key')) throw new UsageError('specified -tls-client-cert without specifying -tls-client-key');
-  if (!str('tls-client-cert') && str('tls-client-key')) throw new UsageError('specified -tls-client-key without specifying -tls-client-cert');
+  if (str('tls-client-cert') && !str('tls-client-key'))
+    throw new UsageError('specified -tls-client-cert without specifying -tls-client-key');
+  if (!str('tls-client-cert') && str('tls-client-key'))
+    throw new UsageError('specified -tls-client-key without specifying -tls-client-cert');
   if (bool('tls-no-verify') && str('tls-ca-cert')) {
     throw new UsageError('cannot specify -tls-ca-cert with -tls-no-verify (CA cert would not be used)');
   }
@@ -135,4 +137,3 @@ export class CliFailure extends Error {
     super(message);
   }
 }
-

@@ -24,11 +24,14 @@ export async function runWatch(values: FlagValues, log: (line: string) => void, 
   const untilText = values.until as string | undefined;
   const until = untilText === undefined ? undefined : parseServingStatus(untilText);
   if (untilText !== undefined && until === undefined) {
-    throw new UsageError(`invalid value ${JSON.stringify(untilText)} for flag -until: want SERVING, NOT_SERVING, UNKNOWN or SERVICE_UNKNOWN`);
+    throw new UsageError(
+      `invalid value ${JSON.stringify(untilText)} for flag -until: want SERVING, NOT_SERVING, UNKNOWN or SERVICE_UNKNOWN`,
+    );
   }
   const timeoutNs = values.timeout as bigint | undefined;
   if (timeoutNs !== undefined && until === undefined) throw new UsageError('-timeout needs -until');
-  if (timeoutNs !== undefined && timeoutNs <= 0n) throw new UsageError(`-timeout must be greater than zero (specified: ${formatGoDuration(timeoutNs)})`);
+  if (timeoutNs !== undefined && timeoutNs <= 0n)
+    throw new UsageError(`-timeout must be greater than zero (specified: ${formatGoDuration(timeoutNs)})`);
 
   const interrupted = abortOnInterrupt(log);
   const stop = new AbortController();
@@ -39,7 +42,11 @@ export async function runWatch(values: FlagValues, log: (line: string) => void, 
   let lastFailure: { code: GrpcStatus; details: string } | undefined;
   const stamp = () => new Date().toISOString();
   try {
-    for await (const event of client.watchHealth(service, { signal: stop.signal, metadata: headersMetadata(settings), backoff: CLI_BACKOFF })) {
+    for await (const event of client.watchHealth(service, {
+      signal: stop.signal,
+      metadata: headersMetadata(settings),
+      backoff: CLI_BACKOFF,
+    })) {
       if (event.type === 'status') {
         last = event.status;
         if (settings.json) out(JSON.stringify({ time: stamp(), address: settings.addr, service, status: event.status }));
@@ -48,7 +55,16 @@ export async function runWatch(values: FlagValues, log: (line: string) => void, 
       } else if (event.type === 'failure') {
         lastFailure = { code: event.error.code, details: event.error.details };
         const line = `${event.error.message} (retrying in ${formatGoDuration(msToNs(Math.round(event.retryInMs)))})`;
-        if (settings.json) out(JSON.stringify({ time: stamp(), address: settings.addr, service, error: event.error.message, retry_in_ms: Math.round(event.retryInMs) }));
+        if (settings.json)
+          out(
+            JSON.stringify({
+              time: stamp(),
+              address: settings.addr,
+              service,
+              error: event.error.message,
+              retry_in_ms: Math.round(event.retryInMs),
+            }),
+          );
         log(`${stamp()}  ${line}`);
       } else {
         throw new CliFailure(

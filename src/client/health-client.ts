@@ -135,9 +135,7 @@ export class HealthClient {
    */
   check(service = '', options: UnaryCallOptions = {}): Promise<ServingStatus> {
     return this.unary('Check', service, options, (metadata, callOptions, done) =>
-      this.raw.check({ service }, metadata, callOptions, (error, reply) =>
-        done(error, reply && statusFromWire(reply.status)),
-      ),
+      this.raw.check({ service }, metadata, callOptions, (error, reply) => done(error, reply && statusFromWire(reply.status))),
     );
   }
 
@@ -149,13 +147,7 @@ export class HealthClient {
   list(options: UnaryCallOptions = {}): Promise<Map<string, ServingStatus>> {
     return this.unary('List', undefined, options, (metadata, callOptions, done) =>
       this.raw.list({}, metadata, callOptions, (error, reply) =>
-        done(
-          error,
-          reply &&
-            new Map(
-              Object.entries(reply.statuses).map(([name, value]) => [name, statusFromWire(value.status)]),
-            ),
-        ),
+        done(error, reply && new Map(Object.entries(reply.statuses).map(([name, value]) => [name, statusFromWire(value.status)]))),
       ),
     );
   }
@@ -193,10 +185,7 @@ export class HealthClient {
    * left, or when `options.signal` aborts. Never throws for RPC failures.
    * See {@link HealthWatchLoop} for the retry rules.
    */
-  async *watchHealth(
-    service = '',
-    options: WatchHealthOptions = {},
-  ): AsyncGenerator<HealthWatchEvent, void, undefined> {
+  async *watchHealth(service = '', options: WatchHealthOptions = {}): AsyncGenerator<HealthWatchEvent, void, undefined> {
     checkCall(service, options);
     const { signal } = options;
     if (signal?.aborted) return;

@@ -10,14 +10,7 @@
  *   received a message, otherwise after an exponential backoff (1 s, x1.6, 20 %
  *   jitter, 120 s cap by default).
  */
-import {
-  experimental,
-  logVerbosity,
-  Metadata,
-  type ServiceError,
-  status as GrpcStatus,
-  type StatusObject,
-} from '@grpc/grpc-js';
+import { experimental, logVerbosity, Metadata, type ServiceError, status as GrpcStatus, type StatusObject } from '@grpc/grpc-js';
 import type { HealthClient as GeneratedHealthClient } from '../generated/grpc/health/v1/health.js';
 import { HealthRpcError } from '../errors.js';
 import { type ServingStatus, statusFromWire } from '../status.js';

@@ -58,9 +58,14 @@ function send(response: ServerResponse, status: number, type: string, body: stri
 /** Serves `state` over HTTP. */
 export async function startDashboardHttp(state: FleetState, options: DashboardHttpOptions = {}): Promise<DashboardHttp> {
   const { host = '127.0.0.1', port = 8080, flushMs = 25, closeTimeoutMs = 1000 } = options;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new HealthArgumentError(`port must be an integer from 0 to 65535, got ${String(port)}`);
-  for (const [name, value] of [['flushMs', flushMs], ['closeTimeoutMs', closeTimeoutMs]] as const) {
-    if (!Number.isFinite(value) || value < 0 || value > 60_000) throw new HealthArgumentError(`${name} must be from 0 to 60000 ms, got ${String(value)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new HealthArgumentError(`port must be an integer from 0 to 65535, got ${String(port)}`);
+  for (const [name, value] of [
+    ['flushMs', flushMs],
+    ['closeTimeoutMs', closeTimeoutMs],
+  ] as const) {
+    if (!Number.isFinite(value) || value < 0 || value > 60_000)
+      throw new HealthArgumentError(`${name} must be from 0 to 60000 ms, got ${String(value)}`);
   }
 
   const clients = new Set<EventClient>();
@@ -70,7 +75,10 @@ export async function startDashboardHttp(state: FleetState, options: DashboardHt
   const writeEvent = (client: EventClient, event: string, data: unknown): void => {
     if (client.stale) return;
     // A write over the socket's high-water mark is normal (a snapshot is large); a backlog is not.
-    if (!client.response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) && client.response.writableLength > MAX_BACKLOG_BYTES) {
+    if (
+      !client.response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) &&
+      client.response.writableLength > MAX_BACKLOG_BYTES
+    ) {
       client.stale = true;
     }
   };

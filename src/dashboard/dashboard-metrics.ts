@@ -21,18 +21,29 @@ export function fleetMetricsText(snapshot: FleetSnapshot): string {
   family('grpc_health_dashboard_cells', 'gauge', 'Watched (backend, service) pairs by status.');
   for (const status of FLEET_STATUSES) lines.push(`grpc_health_dashboard_cells{status="${status}"} ${snapshot.counts[status]}`);
 
-  family('grpc_health_dashboard_status', 'gauge', 'Status of each watched (backend, service): 1 for the status it is in, 0 for the others.');
+  family(
+    'grpc_health_dashboard_status',
+    'gauge',
+    'Status of each watched (backend, service): 1 for the status it is in, 0 for the others.',
+  );
   for (const backend of snapshot.backends) {
     for (const [service, cell] of Object.entries(backend.cells)) {
       const base = `backend="${label(backend.address)}",target="${label(backend.target)}",service="${label(service)}"`;
-      for (const status of FLEET_STATUSES) lines.push(`grpc_health_dashboard_status{${base},status="${status}"} ${cell.status === status ? 1 : 0}`);
+      for (const status of FLEET_STATUSES)
+        lines.push(`grpc_health_dashboard_status{${base},status="${status}"} ${cell.status === status ? 1 : 0}`);
     }
   }
 
-  family('grpc_health_dashboard_status_changes_total', 'counter', 'Status changes of each watched (backend, service) since the dashboard started.');
+  family(
+    'grpc_health_dashboard_status_changes_total',
+    'counter',
+    'Status changes of each watched (backend, service) since the dashboard started.',
+  );
   for (const backend of snapshot.backends) {
     for (const [service, cell] of Object.entries(backend.cells)) {
-      lines.push(`grpc_health_dashboard_status_changes_total{backend="${label(backend.address)}",target="${label(backend.target)}",service="${label(service)}"} ${cell.transitions}`);
+      lines.push(
+        `grpc_health_dashboard_status_changes_total{backend="${label(backend.address)}",target="${label(backend.target)}",service="${label(service)}"} ${cell.transitions}`,
+      );
     }
   }
 
@@ -40,7 +51,9 @@ export function fleetMetricsText(snapshot: FleetSnapshot): string {
   for (const backend of snapshot.backends) {
     for (const [service, cell] of Object.entries(backend.cells)) {
       if (cell.rttMs === undefined) continue;
-      lines.push(`grpc_health_dashboard_check_rtt_seconds{backend="${label(backend.address)}",target="${label(backend.target)}",service="${label(service)}"} ${cell.rttMs / 1000}`);
+      lines.push(
+        `grpc_health_dashboard_check_rtt_seconds{backend="${label(backend.address)}",target="${label(backend.target)}",service="${label(service)}"} ${cell.rttMs / 1000}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

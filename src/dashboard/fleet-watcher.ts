@@ -110,7 +110,8 @@ export class FleetWatcher {
     } catch (error) {
       // Not watched, so the next resolution tries again.
       this.report(error);
-      for (const service of this.services) this.state.setStatus(address, service, 'UNREACHABLE', `no client: ${String((error as Error)?.message ?? error)}`);
+      for (const service of this.services)
+        this.state.setStatus(address, service, 'UNREACHABLE', `no client: ${String((error as Error)?.message ?? error)}`);
       return;
     }
     if (!this.running || this.watched.has(address) || !this.state.backend(address)) {
@@ -130,9 +131,12 @@ export class FleetWatcher {
     if (this.rttIntervalMs > 0) {
       // Spread the Checks of many backends over the interval instead of bursting them.
       const measure = (): void => {
-        watched.rttTimer = setTimeout(() => {
-          void this.measureRtt(address, watched).finally(() => this.watched.get(address) === watched && measure());
-        }, this.rttIntervalMs * (0.5 + Math.random()));
+        watched.rttTimer = setTimeout(
+          () => {
+            void this.measureRtt(address, watched).finally(() => this.watched.get(address) === watched && measure());
+          },
+          this.rttIntervalMs * (0.5 + Math.random()),
+        );
         watched.rttTimer.unref();
       };
       void this.measureRtt(address, watched).finally(measure);
@@ -156,7 +160,10 @@ export class FleetWatcher {
       this.state.setStatus(address, service, 'UNIMPLEMENTED', 'the server has no grpc.health.v1.Health service');
     } else {
       // A stream that broke after a status leaves the backend unknown until it answers again.
-      const detail = (event.error.code === GrpcStatus.UNAVAILABLE ? event.error.details : event.error.message).replace(/\. Resolution note: $/, '');
+      const detail = (event.error.code === GrpcStatus.UNAVAILABLE ? event.error.details : event.error.message).replace(
+        /\. Resolution note: $/,
+        '',
+      );
       this.state.setStatus(address, service, 'UNREACHABLE', detail);
     }
   }

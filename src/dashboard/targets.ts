@@ -40,7 +40,9 @@ function splitHostPort(text: string, whole: string): { host: string; port: numbe
 export function parseTarget(text: string): Target {
   const trimmed = text.trim();
   if (trimmed === '' || trimmed.length > MAX_TARGET_LENGTH || /[\s\0]/.test(trimmed)) {
-    throw new HealthArgumentError(`target ${JSON.stringify(text.slice(0, 100))}: not a target (host:port, dns:///name:port or unix:///path)`);
+    throw new HealthArgumentError(
+      `target ${JSON.stringify(text.slice(0, 100))}: not a target (host:port, dns:///name:port or unix:///path)`,
+    );
   }
   if (trimmed.startsWith('unix:')) {
     if (trimmed.length <= 'unix:'.length) throw new HealthArgumentError(`target ${JSON.stringify(trimmed)}: no socket path`);

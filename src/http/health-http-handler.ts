@@ -36,11 +36,7 @@ export interface HealthHttpHandlerOptions {
  * A Node request handler. With `next` (Express, Connect-style middleware), a path
  * the view does not answer is passed on instead of answered 404.
  */
-export type HealthHttpHandler = (
-  request: IncomingMessage,
-  response: ServerResponse,
-  next?: (error?: unknown) => void,
-) => void;
+export type HealthHttpHandler = (request: IncomingMessage, response: ServerResponse, next?: (error?: unknown) => void) => void;
 
 /** The little of a Fastify instance that {@link healthHttpFastifyPlugin} uses. */
 export interface FastifyRouteRegistry {

@@ -46,36 +46,76 @@ export function registerHealthInstruments(meter: Meter, sources: HealthMetricsSo
     : undefined;
   const collector = new HealthMetricsCollector(sources, (check, seconds) => durations?.record(seconds, { 'grpc.health.check': check }));
   const detach: (() => void)[] = [];
-  const observe = (instrument: { addCallback(cb: (result: ObservableResult<Attributes>) => void): void; removeCallback(cb: (result: ObservableResult<Attributes>) => void): void }, callback: (result: ObservableResult<Attributes>) => void) => {
+  const observe = (
+    instrument: {
+      addCallback(cb: (result: ObservableResult<Attributes>) => void): void;
+      removeCallback(cb: (result: ObservableResult<Attributes>) => void): void;
+    },
+    callback: (result: ObservableResult<Attributes>) => void,
+  ) => {
     instrument.addCallback(callback);
     detach.push(() => instrument.removeCallback(callback));
   };
 
   if (sources.health) {
-    observe(meter.createObservableGauge('grpc.health.service.status', { description: 'Status of each registered service: 1 for the status it has, 0 for the others.' }), (result) => {
-      for (const [service, current] of collector.serviceStatuses()) {
-        for (const status of SERVICE_STATUSES) result.observe(current === status ? 1 : 0, { 'grpc.health.service': service, 'grpc.health.status': status });
-      }
-    });
-    observe(meter.createObservableGauge('grpc.health.service.watchers', { description: 'Open Watch streams of each registered service.', unit: '{stream}' }), (result) => {
-      for (const [service, count] of collector.watchers()) result.observe(count, { 'grpc.health.service': service });
-    });
-    observe(meter.createObservableGauge('grpc.health.unknown_watchers', { description: 'Open Watch streams on names that are not registered.', unit: '{stream}' }), (result) => {
-      result.observe(collector.unknownWatchers());
-    });
-    observe(meter.createObservableCounter('grpc.health.service.status_changes', { description: 'Status changes of each service, by the status it changed to.', unit: '{change}' }), (result) => {
-      for (const { labels, value } of collector.statusChangeCounts()) result.observe(value, { 'grpc.health.service': labels.service, 'grpc.health.status': labels.status });
-    });
+    observe(
+      meter.createObservableGauge('grpc.health.service.status', {
+        description: 'Status of each registered service: 1 for the status it has, 0 for the others.',
+      }),
+      (result) => {
+        for (const [service, current] of collector.serviceStatuses()) {
+          for (const status of SERVICE_STATUSES)
+            result.observe(current === status ? 1 : 0, { 'grpc.health.service': service, 'grpc.health.status': status });
+        }
+      },
+    );
+    observe(
+      meter.createObservableGauge('grpc.health.service.watchers', {
+        description: 'Open Watch streams of each registered service.',
+        unit: '{stream}',
+      }),
+      (result) => {
+        for (const [service, count] of collector.watchers()) result.observe(count, { 'grpc.health.service': service });
+      },
+    );
+    observe(
+      meter.createObservableGauge('grpc.health.unknown_watchers', {
+        description: 'Open Watch streams on names that are not registered.',
+        unit: '{stream}',
+      }),
+      (result) => {
+        result.observe(collector.unknownWatchers());
+      },
+    );
+    observe(
+      meter.createObservableCounter('grpc.health.service.status_changes', {
+        description: 'Status changes of each service, by the status it changed to.',
+        unit: '{change}',
+      }),
+      (result) => {
+        for (const { labels, value } of collector.statusChangeCounts())
+          result.observe(value, { 'grpc.health.service': labels.service, 'grpc.health.status': labels.status });
+      },
+    );
   }
   if (sources.checks) {
-    observe(meter.createObservableCounter('grpc.health.check.failures', { description: 'Failed dependency check runs.', unit: '{run}' }), (result) => {
-      for (const { labels, value } of collector.checkFailureCounts()) result.observe(value, { 'grpc.health.check': labels.check });
-    });
-    observe(meter.createObservableGauge('grpc.health.check.state', { description: 'State of each dependency check: 1 for the state it is in, 0 for the others.' }), (result) => {
-      for (const { check, state: current } of collector.checkStates()) {
-        for (const state of CHECK_STATES) result.observe(current === state ? 1 : 0, { 'grpc.health.check': check, 'grpc.health.check.state': state });
-      }
-    });
+    observe(
+      meter.createObservableCounter('grpc.health.check.failures', { description: 'Failed dependency check runs.', unit: '{run}' }),
+      (result) => {
+        for (const { labels, value } of collector.checkFailureCounts()) result.observe(value, { 'grpc.health.check': labels.check });
+      },
+    );
+    observe(
+      meter.createObservableGauge('grpc.health.check.state', {
+        description: 'State of each dependency check: 1 for the state it is in, 0 for the others.',
+      }),
+      (result) => {
+        for (const { check, state: current } of collector.checkStates()) {
+          for (const state of CHECK_STATES)
+            result.observe(current === state ? 1 : 0, { 'grpc.health.check': check, 'grpc.health.check.state': state });
+        }
+      },
+    );
   }
   if (sources.balancer) {
     const backendAttributes = (labels: { target: string; address: string; service: string }): Attributes => ({
@@ -83,15 +123,33 @@ export function registerHealthInstruments(meter: Meter, sources: HealthMetricsSo
       'grpc.health.backend': labels.address,
       'grpc.health.service': labels.service,
     });
-    observe(meter.createObservableGauge('grpc.health.backend.healthy', { description: 'Whether the health_check balancer may pick each backend (1) or not (0).' }), (result) => {
-      for (const backend of collector.backends()) result.observe(backend.healthy ? 1 : 0, backendAttributes(backend));
-    });
-    observe(meter.createObservableCounter('grpc.health.backend.state_changes', { description: 'Health changes of each backend, by the state it changed to.', unit: '{change}' }), (result) => {
-      for (const { labels, value } of collector.backendChangeCounts()) result.observe(value, { ...backendAttributes(labels), 'grpc.health.backend.state': labels.state });
-    });
-    observe(meter.createObservableCounter('grpc.health.backend.watch_failures', { description: 'Health Watch streams to each backend that failed (each is retried with backoff).', unit: '{stream}' }), (result) => {
-      for (const { labels, value } of collector.backendFailureCounts()) result.observe(value, backendAttributes(labels));
-    });
+    observe(
+      meter.createObservableGauge('grpc.health.backend.healthy', {
+        description: 'Whether the health_check balancer may pick each backend (1) or not (0).',
+      }),
+      (result) => {
+        for (const backend of collector.backends()) result.observe(backend.healthy ? 1 : 0, backendAttributes(backend));
+      },
+    );
+    observe(
+      meter.createObservableCounter('grpc.health.backend.state_changes', {
+        description: 'Health changes of each backend, by the state it changed to.',
+        unit: '{change}',
+      }),
+      (result) => {
+        for (const { labels, value } of collector.backendChangeCounts())
+          result.observe(value, { ...backendAttributes(labels), 'grpc.health.backend.state': labels.state });
+      },
+    );
+    observe(
+      meter.createObservableCounter('grpc.health.backend.watch_failures', {
+        description: 'Health Watch streams to each backend that failed (each is retried with backoff).',
+        unit: '{stream}',
+      }),
+      (result) => {
+        for (const { labels, value } of collector.backendFailureCounts()) result.observe(value, backendAttributes(labels));
+      },
+    );
   }
 
   return {

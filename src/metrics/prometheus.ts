@@ -58,7 +58,8 @@ export function registerHealthMetrics(
 ): RegisteredHealthMetrics {
   if (!registry || typeof registry.registerMetric !== 'function') throw new HealthArgumentError('registry must be a prom-client Registry');
   const prefix = options.prefix ?? 'grpc_health_';
-  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) throw new HealthArgumentError(`prefix ${JSON.stringify(prefix)} is not a valid Prometheus metric name start`);
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix))
+    throw new HealthArgumentError(`prefix ${JSON.stringify(prefix)} is not a valid Prometheus metric name start`);
   const buckets = options.checkDurationBuckets ?? DEFAULT_BUCKETS;
   if (!Array.isArray(buckets) || buckets.length === 0 || buckets.some((b) => !Number.isFinite(b) || b <= 0)) {
     throw new HealthArgumentError('checkDurationBuckets must be positive finite numbers');
@@ -71,7 +72,13 @@ export function registerHealthMetrics(
   };
 
   const durations = sources.checks
-    ? new Histogram({ name: name('check_duration_seconds'), help: 'Duration of dependency check runs.', labelNames: ['check'], buckets, registers })
+    ? new Histogram({
+        name: name('check_duration_seconds'),
+        help: 'Duration of dependency check runs.',
+        labelNames: ['check'],
+        buckets,
+        registers,
+      })
     : undefined;
   const collector = new HealthMetricsCollector(sources, (check, seconds) => durations?.observe({ check }, seconds));
 

@@ -10,13 +10,7 @@
  * {@link HealthServer.watch} and map {@link HealthRequestError} codes to their
  * stack's status.
  */
-import type {
-  sendUnaryData,
-  Server,
-  ServerUnaryCall,
-  ServiceError,
-  status as GrpcStatus,
-} from '@grpc/grpc-js';
+import type { sendUnaryData, Server, ServerUnaryCall, ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 import type {
   HealthCheckRequest,
   HealthCheckResponse,
@@ -140,11 +134,7 @@ export class HealthServer {
   constructor(options: HealthServerOptions = {}) {
     this.maxListedServices = nonNegativeInteger('maxListedServices', options.maxListedServices, DEFAULT_MAX_LISTED_SERVICES);
     this.maxUnknownWatchers = nonNegativeInteger('maxUnknownWatchers', options.maxUnknownWatchers, DEFAULT_MAX_UNKNOWN_WATCHERS);
-    this.maxServiceNameLength = nonNegativeInteger(
-      'maxServiceNameLength',
-      options.maxServiceNameLength,
-      DEFAULT_MAX_SERVICE_NAME_LENGTH,
-    );
+    this.maxServiceNameLength = nonNegativeInteger('maxServiceNameLength', options.maxServiceNameLength, DEFAULT_MAX_SERVICE_NAME_LENGTH);
     this.setStatus('', 'SERVING');
     for (const [service, status] of Object.entries(options.statuses ?? {})) this.setStatus(service, status);
   }
@@ -164,14 +154,10 @@ export class HealthServer {
   setStatus(service: string, status: SettableStatus): void {
     if (typeof service !== 'string') throw new HealthArgumentError('service must be a string');
     if (service.length > this.maxServiceNameLength) {
-      throw new HealthArgumentError(
-        `service name is ${service.length} characters, over the limit of ${this.maxServiceNameLength}`,
-      );
+      throw new HealthArgumentError(`service name is ${service.length} characters, over the limit of ${this.maxServiceNameLength}`);
     }
     if (!isServingStatus(status) || (status as ServingStatus) === 'SERVICE_UNKNOWN') {
-      throw new HealthArgumentError(
-        `status must be SERVING, NOT_SERVING or UNKNOWN, got ${String(status)}`,
-      );
+      throw new HealthArgumentError(`status must be SERVING, NOT_SERVING or UNKNOWN, got ${String(status)}`);
     }
     if (this.held) {
       this.held.set(service, status);
@@ -266,10 +252,7 @@ export class HealthServer {
    */
   list(): Map<string, SettableStatus> {
     if (this.published.size > this.maxListedServices) {
-      throw new HealthRequestError(
-        GrpcCode.RESOURCE_EXHAUSTED,
-        `server health list exceeds maximum capacity: ${this.maxListedServices}`,
-      );
+      throw new HealthRequestError(GrpcCode.RESOURCE_EXHAUSTED, `server health list exceeds maximum capacity: ${this.maxListedServices}`);
     }
     return new Map(this.published);
   }
@@ -419,10 +402,7 @@ export class HealthServer {
   }
 
   // The grpc-js adapter: Check is one map lookup and a cached reply.
-  private handleCheck(
-    call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>,
-    callback: sendUnaryData<HealthCheckResponse>,
-  ): void {
+  private handleCheck(call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>, callback: sendUnaryData<HealthCheckResponse>): void {
     const service = call.request.service;
     const status = this.published.get(service);
     if (status === undefined) {
@@ -432,10 +412,7 @@ export class HealthServer {
     }
   }
 
-  private handleList(
-    _call: ServerUnaryCall<HealthListRequest, HealthListResponse>,
-    callback: sendUnaryData<HealthListResponse>,
-  ): void {
+  private handleList(_call: ServerUnaryCall<HealthListRequest, HealthListResponse>, callback: sendUnaryData<HealthListResponse>): void {
     let listed: Map<string, SettableStatus>;
     try {
       listed = this.list();

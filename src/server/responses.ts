@@ -7,24 +7,19 @@
  * generated encoder; grpc-js copies the bytes into each frame. Anything else
  * (a user's own object) falls back to the generated serializer.
  */
-import {
-  HealthCheckRequest,
-  HealthCheckResponse,
-  HealthService,
-} from '../generated/grpc/health/v1/health.js';
+import { HealthCheckRequest, HealthCheckResponse, HealthService } from '../generated/grpc/health/v1/health.js';
 import { SERVING_STATUSES, type ServingStatus, statusToWire } from '../status.js';
 
 /** The one reply object for each status, shared by every call. */
 export const RESPONSES: Readonly<Record<ServingStatus, HealthCheckResponse>> = Object.freeze(
-  Object.fromEntries(
-    SERVING_STATUSES.map((name) => [name, Object.freeze({ status: statusToWire(name) })]),
-  ) as Record<ServingStatus, HealthCheckResponse>,
+  Object.fromEntries(SERVING_STATUSES.map((name) => [name, Object.freeze({ status: statusToWire(name) })])) as Record<
+    ServingStatus,
+    HealthCheckResponse
+  >,
 );
 
 /** Encoded replies indexed by wire number (0..3). */
-const ENCODED: readonly Buffer[] = SERVING_STATUSES.map((name) =>
-  HealthService.check.responseSerialize(RESPONSES[name]),
-);
+const ENCODED: readonly Buffer[] = SERVING_STATUSES.map((name) => HealthService.check.responseSerialize(RESPONSES[name]));
 
 function serializeResponse(message: HealthCheckResponse): Buffer {
   return ENCODED[message.status] ?? HealthService.check.responseSerialize(message);

@@ -8,10 +8,7 @@
  * last one sent is never sent again.
  */
 import type { ServerWritableStream } from '@grpc/grpc-js';
-import type {
-  HealthCheckRequest,
-  HealthCheckResponse,
-} from '../generated/grpc/health/v1/health.js';
+import type { HealthCheckRequest, HealthCheckResponse } from '../generated/grpc/health/v1/health.js';
 import { GrpcCode } from '../grpc-code.js';
 import type { ServingStatus } from '../status.js';
 import { RESPONSES } from './responses.js';

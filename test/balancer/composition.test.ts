@@ -44,17 +44,15 @@ async function servesOnlyServing(c: WhoClient, [b0, b1]: [Backend, Backend, Back
   assert.deepEqual(Object.keys(first).sort(), ['b0', 'b2']);
   assert.equal(b1.served, 0);
   assert.deepEqual(
-    backendHealth(c).map((h) => `${h.address} ${h.state}`).sort(),
+    backendHealth(c)
+      .map((h) => `${h.address} ${h.state}`)
+      .sort(),
     backends.map((b) => `${b.address} ${b === b1 ? 'NOT_SERVING' : 'SERVING'}`).sort(),
   );
 
   b1.health.setStatus('svc', 'SERVING');
   b0.health.setStatus('svc', 'NOT_SERVING');
-  await healthSettles(
-    (all) => healthOf(b0, all)?.state === 'NOT_SERVING' && healthOf(b1, all)?.state === 'SERVING',
-    3000,
-    'the flip',
-  );
+  await healthSettles((all) => healthOf(b0, all)?.state === 'NOT_SERVING' && healthOf(b1, all)?.state === 'SERVING', 3000, 'the flip');
   const servedByB0 = b0.served;
   assert.deepEqual(Object.keys(await spread(c, 30)).sort(), ['b1', 'b2']);
   assert.equal(b0.served, servedByB0);

@@ -7,11 +7,7 @@ import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { connectivityState as ConnectivityState, experimental } from '@grpc/grpc-js';
 import { GeneratedHealthClient, healthCheckChannelOptions } from '../../src/index.js';
-import {
-  cancelForGood,
-  connectionChannel,
-  EXPERIMENTAL_EXPORTS_USED,
-} from '../../src/balancer/grpc-js-compat.js';
+import { cancelForGood, connectionChannel, EXPERIMENTAL_EXPORTS_USED } from '../../src/balancer/grpc-js-compat.js';
 import { startBackends, who, WhoClient } from '../backends.js';
 import { startServer, until, within } from '../helpers.js';
 import { endpoints, MockHelper } from './mock-subchannel.js';

@@ -116,7 +116,10 @@ describe('health_check balancer: connections', () => {
     backends = await startBackends(3);
     const c = client(ipv4Target(backends));
     await spread(c, 6);
-    assert.deepEqual(backends.map((b) => b.health.watcherCount()), [1, 1, 1]);
+    assert.deepEqual(
+      backends.map((b) => b.health.watcherCount()),
+      [1, 1, 1],
+    );
     c.close();
     await until(() => backends.every((b) => b.health.watcherCount() === 0), 3000, 'every Watch to end');
     assert.equal(backendHealth().length, 0, 'the policy forgot its backends');

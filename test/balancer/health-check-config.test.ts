@@ -38,8 +38,7 @@ describe('HealthCheckLoadBalancingConfig: backoff', () => {
     ] as const) {
       assert.throws(
         () => parse(backoff),
-        (error: unknown) =>
-          error instanceof HealthArgumentError && error.message.startsWith(`health_check: backoff.${field} must be`),
+        (error: unknown) => error instanceof HealthArgumentError && error.message.startsWith(`health_check: backoff.${field} must be`),
         JSON.stringify(backoff),
       );
     }

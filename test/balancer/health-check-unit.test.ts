@@ -79,7 +79,13 @@ describe('HealthCheckingSubchannel', () => {
     first.ref();
     second.ref();
     other.ref();
-    assert.deepEqual(fake.open().map((w) => w.service).sort(), ['other', 's']);
+    assert.deepEqual(
+      fake
+        .open()
+        .map((w) => w.service)
+        .sort(),
+      ['other', 's'],
+    );
     assert.equal(registry.size, 2);
     first.unref();
     assert.equal(fake.open().length, 2, 'still held by the second wrapper');
@@ -112,7 +118,10 @@ describe('HealthCheckingSubchannel', () => {
     const wrapper = wrap(subchannel);
     wrapper.ref();
     wrapper.setServiceName('t');
-    assert.deepEqual(fake.open().map((w) => w.service), ['t']);
+    assert.deepEqual(
+      fake.open().map((w) => w.service),
+      ['t'],
+    );
     assert.equal(registry.size, 1);
   });
 });
@@ -147,11 +156,12 @@ describe('HealthCheckLoadBalancer', () => {
         assert.ok(subchannel instanceof MockSubchannel, `picked ${subchannel?.constructor.name}, not the parent's subchannel`);
       }
       assert.deepEqual([...new Set(helper.picks(6))].sort(), ['127.0.0.1:1', '127.0.0.1:3']);
-      assert.deepEqual(backendHealth(MOCK_TARGET).map((h) => `${h.address} ${h.state}`).sort(), [
-        '127.0.0.1:1 SERVING',
-        '127.0.0.1:2 NOT_SERVING',
-        '127.0.0.1:3 SERVING',
-      ]);
+      assert.deepEqual(
+        backendHealth(MOCK_TARGET)
+          .map((h) => `${h.address} ${h.state}`)
+          .sort(),
+        ['127.0.0.1:1 SERVING', '127.0.0.1:2 NOT_SERVING', '127.0.0.1:3 SERVING'],
+      );
     } finally {
       lb.destroy();
     }
@@ -174,7 +184,10 @@ describe('HealthCheckLoadBalancer', () => {
     lb.updateAddressList(endpoints(2, 3), config, {}, '');
     assert.equal(fake.started.length, 3);
     assert.equal(fake.open().length, 2, 'the removed backend lost its Watch');
-    assert.ok(states.every((s) => s === READY), `states: ${states.map((s) => ConnectivityState[s])}`);
+    assert.ok(
+      states.every((s) => s === READY),
+      `states: ${states.map((s) => ConnectivityState[s])}`,
+    );
     assert.deepEqual([...new Set(helper.picks(4))].sort(), ['127.0.0.1:2', '127.0.0.1:3']);
     lb.destroy();
   });
@@ -194,7 +207,12 @@ describe('HealthCheckLoadBalancer', () => {
   it('with pick_first as the child, checks nothing and warns once per channel, naming the fix', () => {
     const helper = new MockHelper();
     const lb = policy(helper, { serviceName: 's', childPolicy: [{ pick_first: {} }] });
-    lb.updateAddressList(endpoints(1, 2), HealthCheckLoadBalancingConfig.createFromJson({ serviceName: 's', childPolicy: [{ pick_first: {} }] }), {}, '');
+    lb.updateAddressList(
+      endpoints(1, 2),
+      HealthCheckLoadBalancingConfig.createFromJson({ serviceName: 's', childPolicy: [{ pick_first: {} }] }),
+      {},
+      '',
+    );
     assert.equal(fake.started.length, 0);
     assert.equal(logged.length, 1, logged.join('\n'));
     assert.match(logged[0]!, /health checking is OFF for channel mock:\/\/\/backends: its child policy is pick_first/);

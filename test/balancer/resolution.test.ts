@@ -27,7 +27,11 @@ describe('health_check balancer: resolution', () => {
     assert.deepEqual(await spread(c, 10), { b0: 10 });
 
     setResolution('churn', [b1.port, b2.port, b3.port]);
-    await healthSettles((all) => healthOf(b2, all)?.state === 'SERVING' && healthOf(b3, all)?.state === 'SERVING', 3000, 'b2 and b3 checked');
+    await healthSettles(
+      (all) => healthOf(b2, all)?.state === 'SERVING' && healthOf(b3, all)?.state === 'SERVING',
+      3000,
+      'b2 and b3 checked',
+    );
     const counts = await spread(c, 20);
     assert.deepEqual(Object.keys(counts).sort(), ['b2', 'b3']);
     await until(() => b0.health.watcherCount() === 0, 3000, 'b0, removed, to lose its Watch');
@@ -52,7 +56,10 @@ describe('health_check balancer: resolution', () => {
       await who(c).catch((error: Error) => failures.push(error.message));
     }
     assert.deepEqual(failures, []);
-    assert.deepEqual(backends.map((b) => b.calls.get('/grpc.health.v1.Health/Watch')), [1, 1, 1]);
+    assert.deepEqual(
+      backends.map((b) => b.calls.get('/grpc.health.v1.Health/Watch')),
+      [1, 1, 1],
+    );
   });
 
   it('takes health_check from a service config a resolver delivers, and follows a new serviceName', async () => {

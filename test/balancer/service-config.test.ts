@@ -18,17 +18,15 @@ const wrapped = (serviceName: string, childPolicy: object[]) => [{ health_check:
 
 describe('healthCheckServiceConfig: grpc-go configs', () => {
   it('wraps loadBalancingConfig in health_check', () => {
-    assert.deepEqual(
-      healthCheckServiceConfig({ loadBalancingConfig: [{ round_robin: {} }], healthCheckConfig: { serviceName: 'x' } }),
-      { loadBalancingConfig: wrapped('x', [{ round_robin: {} }]) },
-    );
+    assert.deepEqual(healthCheckServiceConfig({ loadBalancingConfig: [{ round_robin: {} }], healthCheckConfig: { serviceName: 'x' } }), {
+      loadBalancingConfig: wrapped('x', [{ round_robin: {} }]),
+    });
   });
 
   it('reads the older capitalised form straight from Go code, as a JSON string', () => {
-    assert.deepEqual(
-      healthCheckServiceConfig('{"LoadBalancingPolicy": "round_robin", "HealthCheckConfig": {"ServiceName": "x"}}'),
-      { loadBalancingConfig: wrapped('x', [{ round_robin: {} }]) },
-    );
+    assert.deepEqual(healthCheckServiceConfig('{"LoadBalancingPolicy": "round_robin", "HealthCheckConfig": {"ServiceName": "x"}}'), {
+      loadBalancingConfig: wrapped('x', [{ round_robin: {} }]),
+    });
     assert.deepEqual(healthCheckServiceConfig({ loadBalancingPolicy: 'ROUND_ROBIN', healthCheckConfig: {} }), {
       loadBalancingConfig: wrapped('', [{ round_robin: {} }]),
     });

@@ -143,7 +143,17 @@ describe('DependencyChecks: failures of every kind', () => {
   it('aborts the signal at the timeout', async () => {
     const checks = new DependencyChecks(new HealthServer());
     let aborted = false;
-    checks.add('slow', (signal) => new Promise((resolve) => signal.addEventListener('abort', () => { aborted = true; resolve(true); })), { timeoutMs: 30 });
+    checks.add(
+      'slow',
+      (signal) =>
+        new Promise((resolve) =>
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve(true);
+          }),
+        ),
+      { timeoutMs: 30 },
+    );
     await checks.runNow();
     assert.equal(aborted, true);
     assert.equal(result(checks, 'slow').lastError, 'timed out after 30 ms');
@@ -378,7 +388,14 @@ describe('DependencyChecks: arguments', () => {
     const rejections: unknown[] = [];
     const onRejection = (reason: unknown) => rejections.push(reason);
     process.on('unhandledRejection', onRejection);
-    const garbage = fc.oneof(fc.constant(undefined), fc.constant(null), fc.double(), fc.string({ maxLength: 3 }), fc.boolean(), fc.object({ maxDepth: 1 }));
+    const garbage = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(null),
+      fc.double(),
+      fc.string({ maxLength: 3 }),
+      fc.boolean(),
+      fc.object({ maxDepth: 1 }),
+    );
     const fn = fc.constantFrom<unknown>(
       () => true,
       () => false,
@@ -389,7 +406,10 @@ describe('DependencyChecks: arguments', () => {
       42,
       undefined,
     );
-    const services = fc.oneof(fc.array(fc.oneof(fc.string({ maxLength: 8 }), fc.constant('__proto__'), fc.constant('s'.repeat(2000))), { maxLength: 3 }), garbage);
+    const services = fc.oneof(
+      fc.array(fc.oneof(fc.string({ maxLength: 8 }), fc.constant('__proto__'), fc.constant('s'.repeat(2000))), { maxLength: 3 }),
+      garbage,
+    );
     const options = fc.oneof(
       fc.record(
         {
@@ -491,7 +511,7 @@ describe('DependencyChecks: stop() releases what checks hold', () => {
     }
   });
 
-  it("grpcCheck closes the client it opened on stop() (the connection ends), and leaves yours open", async () => {
+  it('grpcCheck closes the client it opened on stop() (the connection ends), and leaves yours open', async () => {
     const h = await startHealth();
     // A TCP relay in front of the server, to see the check's connections from outside.
     const open = new Set<Socket>();

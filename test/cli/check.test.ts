@@ -94,7 +94,10 @@ describe('grpc-health check: exit codes and messages (grpc-health-probe)', () =>
   it('several services: the worst exit code, one JSON object each with -json', async () => {
     const result = await runCli(['check', '-addr', h.address, '-service', 'up.Up', '-service', 'down.Down', '-service', '', '--json']);
     assert.equal(result.code, 4);
-    const objects = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const objects = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     assert.deepEqual(
       objects.map((o) => [o.service, o.status, o.code, o.address]),
       [
@@ -112,8 +115,19 @@ describe('grpc-health check: exit codes and messages (grpc-health-probe)', () =>
   it('sends -rpc-header values and -user-agent', async () => {
     seen = undefined;
     const result = await runCli([
-      'check', '-addr', silent.address, '-rpc-timeout', '300ms',
-      '-rpc-header', 'x-token: a b', '-rpc-header', 'x-token:c', '-rpc-header', 'X-Other:  d', '-user-agent', 'kube-probe/1.31',
+      'check',
+      '-addr',
+      silent.address,
+      '-rpc-timeout',
+      '300ms',
+      '-rpc-header',
+      'x-token: a b',
+      '-rpc-header',
+      'x-token:c',
+      '-rpc-header',
+      'X-Other:  d',
+      '-user-agent',
+      'kube-probe/1.31',
     ]);
     assert.equal(result.code, 3); // the silent server never answers
     const metadata = seen as grpc.Metadata | undefined;
@@ -155,7 +169,10 @@ describe('grpc-health check: exit codes and messages (grpc-health-probe)', () =>
     running.child.kill('SIGINT');
     const result = await within(running.done, 5000, 'the CLI to exit');
     assert.equal(result.code, 3);
-    assert.match(result.stderr, /cancellation received \(signal: interrupt\)\nerror: health rpc failed: rpc error: code = Canceled desc = context canceled\n$/);
+    assert.match(
+      result.stderr,
+      /cancellation received \(signal: interrupt\)\nerror: health rpc failed: rpc error: code = Canceled desc = context canceled\n$/,
+    );
   });
 });
 
@@ -171,11 +188,26 @@ describe('grpc-health check: bad arguments exit 1 with one line', () => {
     [['check', '-addr', 'x:1', '-tls-no-verify'], /^error: specified -tls-no-verify without specifying -tls\n$/],
     [['check', '-addr', 'x:1', '-tls-ca-cert', 'ca.pem'], /^error: specified -tls-ca-cert without specifying -tls\n$/],
     [['check', '-addr', 'x:1', '-tls-server-name', 'x'], /^error: specified -tls-server-name without specifying -tls\n$/],
-    [['check', '-addr', 'x:1', '-tls', '-tls-client-cert', 'c.pem'], /^error: specified -tls-client-cert without specifying -tls-client-key\n$/],
-    [['check', '-addr', 'x:1', '-tls', '-tls-client-key', 'k.pem'], /^error: specified -tls-client-key without specifying -tls-client-cert\n$/],
-    [['check', '-addr', 'x:1', '-tls', '-tls-no-verify', '-tls-ca-cert', 'ca.pem'], /^error: cannot specify -tls-ca-cert with -tls-no-verify/],
-    [['check', '-addr', 'x:1', '-tls', '-tls-no-verify', '-tls-server-name', 'x'], /^error: cannot specify -tls-server-name with -tls-no-verify/],
-    [['check', '-addr', 'x:1', '-rpc-header', 'novalue'], /^invalid value "novalue" for flag -rpc-header: invalid RPC header, expected 'key: value', got "novalue"\nUsage: /],
+    [
+      ['check', '-addr', 'x:1', '-tls', '-tls-client-cert', 'c.pem'],
+      /^error: specified -tls-client-cert without specifying -tls-client-key\n$/,
+    ],
+    [
+      ['check', '-addr', 'x:1', '-tls', '-tls-client-key', 'k.pem'],
+      /^error: specified -tls-client-key without specifying -tls-client-cert\n$/,
+    ],
+    [
+      ['check', '-addr', 'x:1', '-tls', '-tls-no-verify', '-tls-ca-cert', 'ca.pem'],
+      /^error: cannot specify -tls-ca-cert with -tls-no-verify/,
+    ],
+    [
+      ['check', '-addr', 'x:1', '-tls', '-tls-no-verify', '-tls-server-name', 'x'],
+      /^error: cannot specify -tls-server-name with -tls-no-verify/,
+    ],
+    [
+      ['check', '-addr', 'x:1', '-rpc-header', 'novalue'],
+      /^invalid value "novalue" for flag -rpc-header: invalid RPC header, expected 'key: value', got "novalue"\nUsage: /,
+    ],
     [
       ['check', '-addr', 'x:1', '-tls', '-tls-ca-cert', '/nonexistent/ca.pem'],
       /^failed to initialize tls credentials\. error=failed to load root CA certificates from file \(\/nonexistent\/ca\.pem\) error=open \/nonexistent\/ca\.pem: no such file or directory\n$/,
@@ -197,7 +229,10 @@ describe('grpc-health check: bad arguments exit 1 with one line', () => {
       const result = await runCli([flag]);
       assert.equal(result.code, 1, flag);
       assert.equal(result.stdout, '');
-      assert.match(result.stderr, /^grpc-health: [\s\S]*Usage: grpc-health \[check\][\s\S]*\n {2}-addr string\n {4}\t\(required\)[\s\S]*\n {2}-connect-timeout duration\n {4}\ttimeout for establishing connection \(default 1s\)\n/);
+      assert.match(
+        result.stderr,
+        /^grpc-health: [\s\S]*Usage: grpc-health \[check\][\s\S]*\n {2}-addr string\n {4}\t\(required\)[\s\S]*\n {2}-connect-timeout duration\n {4}\ttimeout for establishing connection \(default 1s\)\n/,
+      );
     }
     for (const command of ['check', 'watch', 'list', 'serve']) {
       const result = await runCli([command, '-help']);

@@ -11,7 +11,7 @@ describe('-rpc-header values', () => {
     ]);
   });
 
-  it('the flag check is the probe\'s: a colon is required', () => {
+  it("the flag check is the probe's: a colon is required", () => {
     assert.equal(checkHeaderFlag('foo'), `invalid RPC header, expected 'key: value', got "foo"`);
     assert.equal(checkHeaderFlag(':x'), undefined);
   });
@@ -24,11 +24,15 @@ describe('-rpc-header values', () => {
 
   it('refuses, with one line, what gRPC metadata cannot carry', () => {
     for (const text of [':x', 'Bad Key: v', 'k: café', 'k: a\tb']) {
-      assert.throws(() => parseHeaders([text]), (error: unknown) => error instanceof UsageError && !error.message.includes('\n'), text);
+      assert.throws(
+        () => parseHeaders([text]),
+        (error: unknown) => error instanceof UsageError && !error.message.includes('\n'),
+        text,
+      );
     }
   });
 
-  it('print as the probe\'s -v prints them', () => {
+  it("print as the probe's -v prints them", () => {
     assert.equal(describeHeaders(parseHeaders(['b: 2', 'a: 1', 'A: 3'])), '{map[a:[1 3] b:[2]]}');
   });
 });

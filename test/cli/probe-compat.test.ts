@@ -62,7 +62,10 @@ describe('grpc-health check: as grpc-health-probe, and always ends (issue 14)', 
       running.child.kill('SIGTERM');
       const result = await within(running.done, 3000, 'the CLI to exit after SIGTERM');
       assert.equal(result.code, 2);
-      assert.match(result.stderr, new RegExp(`cancellation received \\(signal: terminated\\)\\nerror: failed to connect service at "${addr}": context canceled\\n$`));
+      assert.match(
+        result.stderr,
+        new RegExp(`cancellation received \\(signal: terminated\\)\\nerror: failed to connect service at "${addr}": context canceled\\n$`),
+      );
     });
   }
 
@@ -142,7 +145,7 @@ describe('grpc-health check: as grpc-health-probe, and always ends (issue 14)', 
     assert.equal(long.code, 0, long.stderr);
   });
 
-  it('watch -timeout 600h (past setTimeout\'s limit) waits instead of giving up at once', async () => {
+  it("watch -timeout 600h (past setTimeout's limit) waits instead of giving up at once", async () => {
     h.health.setStatus('late.Late', 'NOT_SERVING');
     const running = startCli(['watch', '-addr', h.address, '-service', 'late.Late', '-until', 'SERVING', '-timeout', '600h']);
     try {

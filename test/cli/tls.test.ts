@@ -20,12 +20,44 @@ function makeCertificates(): void {
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=test-ca', '-keyout', 'ca.key', '-out', 'ca.pem');
   writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:health.test\n');
-  for (const [name, cn, ext] of [['server', 'localhost', 'server.ext'], ['client', 'probe-client', undefined]] as const) {
+  for (const [name, cn, ext] of [
+    ['server', 'localhost', 'server.ext'],
+    ['client', 'probe-client', undefined],
+  ] as const) {
     openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-out', `${name}.pem`, ...(ext ? ['-extfile', ext] : []));
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-out',
+      `${name}.pem`,
+      ...(ext ? ['-extfile', ext] : []),
+    );
   }
   // A second CA nobody trusts.
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=other-ca', '-keyout', 'other.key', '-out', 'other.pem');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=other-ca',
+    '-keyout',
+    'other.key',
+    '-out',
+    'other.pem',
+  );
 }
 
 async function tlsServer(requireClientCert: boolean): Promise<RunningServer> {
@@ -70,7 +102,18 @@ describe('grpc-health check over TLS', () => {
   it('verifies against -tls-server-name', async () => {
     const good = await runCli(['check', '-addr', tls.address, '-tls', '-tls-ca-cert', file('ca.pem'), '-tls-server-name', 'health.test']);
     assert.equal(good.code, 0, good.stderr);
-    const bad = await runCli(['check', '-addr', tls.address, '-tls', '-tls-ca-cert', file('ca.pem'), '-tls-server-name', 'other.test', '-connect-timeout', '500ms']);
+    const bad = await runCli([
+      'check',
+      '-addr',
+      tls.address,
+      '-tls',
+      '-tls-ca-cert',
+      file('ca.pem'),
+      '-tls-server-name',
+      'other.test',
+      '-connect-timeout',
+      '500ms',
+    ]);
     assert.equal(bad.code, 2, bad.stderr);
   });
 
@@ -79,8 +122,16 @@ describe('grpc-health check over TLS', () => {
     assert.notEqual(without.code, 0);
     assert.ok([2, 3].includes(without.code!), `exit ${without.code}: ${without.stderr}`);
     const withCert = await runCli([
-      'check', '-addr', mtls.address, '-tls', '-tls-ca-cert', file('ca.pem'),
-      '-tls-client-cert', file('client.pem'), '-tls-client-key', file('client.key'),
+      'check',
+      '-addr',
+      mtls.address,
+      '-tls',
+      '-tls-ca-cert',
+      file('ca.pem'),
+      '-tls-client-cert',
+      file('client.pem'),
+      '-tls-client-key',
+      file('client.key'),
     ]);
     assert.equal(withCert.code, 0, withCert.stderr);
   });
@@ -101,10 +152,18 @@ describe('grpc-health check over TLS', () => {
     }
   });
 
-  it('a client key that does not match its certificate: 1, in Go\'s words', async () => {
+  it("a client key that does not match its certificate: 1, in Go's words", async () => {
     const result = await runCli([
-      'check', '-addr', mtls.address, '-tls', '-tls-ca-cert', file('ca.pem'),
-      '-tls-client-cert', file('client.pem'), '-tls-client-key', file('server.key'),
+      'check',
+      '-addr',
+      mtls.address,
+      '-tls',
+      '-tls-ca-cert',
+      file('ca.pem'),
+      '-tls-client-cert',
+      file('client.pem'),
+      '-tls-client-key',
+      file('server.key'),
     ]);
     assert.equal(result.code, 1);
     assert.equal(
@@ -115,7 +174,16 @@ describe('grpc-health check over TLS', () => {
 
   it('a missing client certificate file: 1, "open <file>: no such file or directory"', async () => {
     const missing = file('missing.pem');
-    const result = await runCli(['check', '-addr', mtls.address, '-tls', '-tls-client-cert', missing, '-tls-client-key', file('client.key')]);
+    const result = await runCli([
+      'check',
+      '-addr',
+      mtls.address,
+      '-tls',
+      '-tls-client-cert',
+      missing,
+      '-tls-client-key',
+      file('client.key'),
+    ]);
     assert.equal(result.code, 1);
     assert.equal(
       result.stderr,
@@ -155,7 +223,16 @@ describe('grpc-health check over TLS', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.ok(
       result.stderr.includes(
-        ['> tls=true', '  > no-verify=false ', `  > ca-cert=${file('ca.pem')}`, '  > client-cert=', '  > client-key=', '  > server-name=', '> alts=false', '> spiffe=false'].join('\n'),
+        [
+          '> tls=true',
+          '  > no-verify=false ',
+          `  > ca-cert=${file('ca.pem')}`,
+          '  > client-cert=',
+          '  > client-key=',
+          '  > server-name=',
+          '> alts=false',
+          '> spiffe=false',
+        ].join('\n'),
       ),
       result.stderr,
     );

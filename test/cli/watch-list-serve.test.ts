@@ -32,8 +32,14 @@ describe('grpc-health watch', () => {
       h.health.setStatus('w.W', 'SERVING');
       const result = await within(running.done, 10_000, 'the CLI to exit');
       assert.equal(result.code, 0, result.stderr);
-      const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
-      assert.deepEqual(events.map((e) => e.status), ['NOT_SERVING', 'SERVING']);
+      const events = result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      assert.deepEqual(
+        events.map((e) => e.status),
+        ['NOT_SERVING', 'SERVING'],
+      );
     } finally {
       running.child.kill('SIGKILL');
       h.close();

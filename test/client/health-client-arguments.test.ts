@@ -41,7 +41,11 @@ describe('HealthClient: any argument ends in a result or a typed rejection', () 
       fc.constant('aborted' as const).map(() => AbortSignal.abort()),
       garbage,
     );
-    const metadata = fc.oneof(fc.constant(undefined), fc.constant(null).map(() => new grpc.Metadata()), garbage);
+    const metadata = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(null).map(() => new grpc.Metadata()),
+      garbage,
+    );
     const options = fc.oneof(fc.record({ deadline, signal, metadata }, { requiredKeys: [] }), fc.constant(undefined), garbage);
     const service = fc.oneof(fc.constantFrom('', 'a.A', 'nope', '__proto__'), fc.string({ maxLength: 5 }), garbage);
     const method = fc.constantFrom('check', 'list', 'watch');
@@ -57,7 +61,11 @@ describe('HealthClient: any argument ends in a result or a typed rejection', () 
               outcome = await within(watch.next(), 3000, 'the first watch message');
               await watch.return(undefined);
             } else {
-              outcome = await within(m === 'list' ? (client.list!(o) as Promise<unknown>) : (client.check!(s, o) as Promise<unknown>), 6000, m);
+              outcome = await within(
+                m === 'list' ? (client.list!(o) as Promise<unknown>) : (client.check!(s, o) as Promise<unknown>),
+                6000,
+                m,
+              );
             }
           } catch (error) {
             assert.ok(typed(error), `${m}: ${String(error)}`);

@@ -61,29 +61,37 @@ describe('HealthClient: deadlines and cancellation', () => {
   });
 
   it('always sets a deadline: a silent server gives DEADLINE_EXCEEDED', async () => {
-    await withServer(silentHandlers(), async (client) => {
-      const started = Date.now();
-      const error = await within(failure(client.check('a')), 2000, 'Check to end on timeoutMs');
-      assert.equal(error.code, grpc.status.DEADLINE_EXCEEDED);
-      assert.equal(error.method, 'Check');
-      assert.equal(error.service, 'a');
-      assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
-      assert.equal((await within(failure(client.list({ deadline: 100 })), 2000, 'List to end')).code, grpc.status.DEADLINE_EXCEEDED);
-      assert.equal(
-        (await within(failure(client.check('', { deadline: new Date(Date.now() + 100) })), 2000, 'Check to end')).code,
-        grpc.status.DEADLINE_EXCEEDED,
-      );
-    }, { timeoutMs: 150 });
+    await withServer(
+      silentHandlers(),
+      async (client) => {
+        const started = Date.now();
+        const error = await within(failure(client.check('a')), 2000, 'Check to end on timeoutMs');
+        assert.equal(error.code, grpc.status.DEADLINE_EXCEEDED);
+        assert.equal(error.method, 'Check');
+        assert.equal(error.service, 'a');
+        assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+        assert.equal((await within(failure(client.list({ deadline: 100 })), 2000, 'List to end')).code, grpc.status.DEADLINE_EXCEEDED);
+        assert.equal(
+          (await within(failure(client.check('', { deadline: new Date(Date.now() + 100) })), 2000, 'Check to end')).code,
+          grpc.status.DEADLINE_EXCEEDED,
+        );
+      },
+      { timeoutMs: 150 },
+    );
   });
 
   it('cancels a pending call when the signal aborts', async () => {
-    await withServer(silentHandlers(), async (client) => {
-      const controller = new AbortController();
-      const pending = client.check('', { signal: controller.signal });
-      controller.abort();
-      assert.equal((await within(failure(pending), 2000, 'the aborted Check')).code, grpc.status.CANCELLED);
-      assert.equal((await failure(client.check('', { signal: controller.signal }))).code, grpc.status.CANCELLED);
-    }, { timeoutMs: 5000 });
+    await withServer(
+      silentHandlers(),
+      async (client) => {
+        const controller = new AbortController();
+        const pending = client.check('', { signal: controller.signal });
+        controller.abort();
+        assert.equal((await within(failure(pending), 2000, 'the aborted Check')).code, grpc.status.CANCELLED);
+        assert.equal((await failure(client.check('', { signal: controller.signal }))).code, grpc.status.CANCELLED);
+      },
+      { timeoutMs: 5000 },
+    );
   });
 
   it('rejects a nonsensical deadline with a typed error', () => {

@@ -162,9 +162,14 @@ describe('HealthWatchLoop: backoff (fake timers)', () => {
       const client = {
         watch: () => calls[calls.push(new FakeCall()) - 1],
       } as unknown as GeneratedHealthClient;
-      const loop = new HealthWatchLoop(client, 's', () => {
-        throw new Error('listener bug');
-      }, { backoff: { initialMs: 10, jitter: 0 } });
+      const loop = new HealthWatchLoop(
+        client,
+        's',
+        () => {
+          throw new Error('listener bug');
+        },
+        { backoff: { initialMs: 10, jitter: 0 } },
+      );
       loop.start();
       calls[0]!.end(); // the failure event throws in the listener...
       mock.timers.tick(10);

@@ -42,8 +42,7 @@ async function withHealth(
 for (const [name, adapter] of Object.entries(SERVERS)) {
   for (const protocol of adapter.protocols) {
     describe(`conformance: ${name} over ${protocol}`, T, () => {
-      const run = (options: HealthServerOptions, body: Parameters<typeof withHealth>[3]) =>
-        withHealth(adapter, protocol, options, body);
+      const run = (options: HealthServerOptions, body: Parameters<typeof withHealth>[3]) => withHealth(adapter, protocol, options, body);
 
       it('Check answers the status of a known service, "" SERVING from the start, NOT_FOUND otherwise', () =>
         run({}, async ({ health }, client) => {
@@ -109,16 +108,18 @@ for (const [name, adapter] of Object.entries(SERVERS)) {
           // A server that queued every status would deliver all of them.
           assert.ok(received.length < flips, `received ${received.length} of ${flips + 1}`);
           console.log(`# ${name} over ${protocol}: stalled reader received ${received.length} of ${flips + 1}`);
-        }));
+        }),
+      );
 
       it('List answers every service, and RESOURCE_EXHAUSTED past its limit', () =>
         run({ maxListedServices: 3 }, async ({ health }, client) => {
           health.setStatus('a.A', 'NOT_SERVING');
           health.setStatus('b.B', 'UNKNOWN');
-          assert.deepEqual(
-            [...(await client.list())].sort(),
-            [['', 'SERVING'], ['a.A', 'NOT_SERVING'], ['b.B', 'UNKNOWN']],
-          );
+          assert.deepEqual([...(await client.list())].sort(), [
+            ['', 'SERVING'],
+            ['a.A', 'NOT_SERVING'],
+            ['b.B', 'UNKNOWN'],
+          ]);
           health.setStatus('c.C', 'SERVING');
           await rejectsWithCode(client.list(), GrpcCode.RESOURCE_EXHAUSTED);
         }));

@@ -71,8 +71,7 @@ const connect: ServerFactory = async (health) => {
     session.once('close', () => sessions.delete(session));
   });
   const [h2Address, h1Address] = await Promise.all([listen(h2), listen(h1)]);
-  const closed = (server: http.Server | http2.Http2Server) =>
-    new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = (server: http.Server | http2.Http2Server) => new Promise<void>((resolve) => server.close(() => resolve()));
   return {
     health,
     addresses: { grpc: h2Address, connect: h2Address, 'grpc-web': h1Address },

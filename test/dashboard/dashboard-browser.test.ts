@@ -42,7 +42,15 @@ describe('dashboard page in Chromium', { timeout: 60_000, skip }, () => {
 
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     cleanup.push(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 1100, height: 420 } });

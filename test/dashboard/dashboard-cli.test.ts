@@ -28,7 +28,19 @@ describe('grpc-health dashboard', { timeout: 30_000 }, () => {
     cleanup.push(one.close, two.close);
     const file = join(mkdtempSync(join(tmpdir(), 'fleet-')), 'targets.txt');
     writeFileSync(file, `# the second backend\n${two.address}\n`);
-    const cli = startCli(['dashboard', '-target', one.address, '-targets-file', file, '-service', 'svc', '-port', '0', '-rtt-interval', '0']);
+    const cli = startCli([
+      'dashboard',
+      '-target',
+      one.address,
+      '-targets-file',
+      file,
+      '-service',
+      'svc',
+      '-port',
+      '0',
+      '-rtt-interval',
+      '0',
+    ]);
     cleanup.push(() => cli.child.kill('SIGKILL'));
     await cli.waitFor(/dashboard on (http:\S+) watching 2 backend\(s\)/, 'stdout', 10_000);
     const url = /dashboard on (http:\S+)/.exec(cli.stdout())![1]!;

@@ -91,8 +91,14 @@ describe('dashboard HTTP', { timeout: 20_000 }, () => {
     assert.equal(json.backends[0].cells['orders.Orders'].status, 'NOT_SERVING');
     assert.equal(json.counts.NOT_SERVING, 1);
     const metrics = (await fetchText(`${http.url}metrics`)).body;
-    assert.match(metrics, /^grpc_health_dashboard_status\{backend="127.0.0.2:1",target="dns:\/\/\/fleet:1",service="orders.Orders",status="NOT_SERVING"\} 1$/m);
-    assert.match(metrics, /^grpc_health_dashboard_check_rtt_seconds\{backend="127.0.0.2:1",target="dns:\/\/\/fleet:1",service=""\} 0.00125$/m);
+    assert.match(
+      metrics,
+      /^grpc_health_dashboard_status\{backend="127.0.0.2:1",target="dns:\/\/\/fleet:1",service="orders.Orders",status="NOT_SERVING"\} 1$/m,
+    );
+    assert.match(
+      metrics,
+      /^grpc_health_dashboard_check_rtt_seconds\{backend="127.0.0.2:1",target="dns:\/\/\/fleet:1",service=""\} 0.00125$/m,
+    );
     assert.match(metrics, /^grpc_health_dashboard_status_changes_total\{[^}]*service="orders.Orders"\} 1$/m);
     assert.match(metrics, /^grpc_health_dashboard_backends 1$/m);
   });
@@ -168,7 +174,10 @@ describe('dashboard HTTP', { timeout: 20_000 }, () => {
       const reply = await within(rawRequest(http.port, `GET ${target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`), 3000, target);
       assert.match(reply, /^HTTP\/1.1 (400|404) /, target);
     }
-    assert.match(await rawRequest(http.port, 'POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\nconnection: close\r\n\r\n'), /^HTTP\/1.1 405 /);
+    assert.match(
+      await rawRequest(http.port, 'POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\nconnection: close\r\n\r\n'),
+      /^HTTP\/1.1 405 /,
+    );
     assert.match(await rawRequest(http.port, 'NONSENSE\r\n\r\n'), /^HTTP\/1.1 400 /);
     const events = openEvents(`${http.url}events`);
     await events.next();

@@ -20,7 +20,10 @@ function bind(server: grpc.Server, address: string): Promise<number> {
 }
 
 /** Starts one health server per host, all on the same (free) port; retries when the port is taken on a later host. */
-export async function startFleet(hosts: readonly string[], setup: (health: HealthServer) => void = () => {}): Promise<{ port: number; backends: FleetBackend[]; stop(): void }> {
+export async function startFleet(
+  hosts: readonly string[],
+  setup: (health: HealthServer) => void = () => {},
+): Promise<{ port: number; backends: FleetBackend[]; stop(): void }> {
   for (let attempt = 0; attempt < 20; attempt += 1) {
     const backends: FleetBackend[] = [];
     try {

@@ -18,7 +18,10 @@ describe('FleetState', { timeout: 5000 }, () => {
     for (let i = 0; i < TIMELINE_LENGTH + 5; i += 1) state.setStatus('127.0.0.2:1', 'a', i % 2 ? 'SERVING' : 'NOT_SERVING');
     assert.equal(state.backend('127.0.0.2:1')!.timeline.length, TIMELINE_LENGTH);
     state.removeBackend('127.0.0.2:1');
-    assert.deepEqual(Object.values(state.counts()).reduce((a, b) => a + b, 0), 0);
+    assert.deepEqual(
+      Object.values(state.counts()).reduce((a, b) => a + b, 0),
+      0,
+    );
   });
 
   it('announces only real changes; a throwing listener is reported and the others still run', () => {

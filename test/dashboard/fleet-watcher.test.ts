@@ -67,7 +67,11 @@ describe('FleetWatcher', { timeout: 20_000 }, () => {
     cleanup.push(() => watcher.stop());
     await watcher.start();
     const status = (address: string) => watcher.state.backend(address)?.cells['']?.status;
-    await until(() => status(bare.address) === 'UNIMPLEMENTED' && status('127.0.0.1:1') === 'UNREACHABLE', 5000, 'UNIMPLEMENTED and UNREACHABLE');
+    await until(
+      () => status(bare.address) === 'UNIMPLEMENTED' && status('127.0.0.1:1') === 'UNREACHABLE',
+      5000,
+      'UNIMPLEMENTED and UNREACHABLE',
+    );
     assert.match(watcher.state.backend('127.0.0.1:1')!.cells['']!.detail ?? '', /ECONNREFUSED/);
     watcher.stop();
   });

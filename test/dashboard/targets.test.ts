@@ -10,14 +10,32 @@ describe('dashboard targets', { timeout: 5000 }, () => {
   it('reads host:port, IPv6, dns:/// and unix: targets', () => {
     assert.deepEqual(parseTarget('127.0.0.2:50051'), { kind: 'fixed', text: '127.0.0.2:50051', address: '127.0.0.2:50051' });
     assert.deepEqual(parseTarget('[::1]:8080'), { kind: 'fixed', text: '[::1]:8080', address: '[::1]:8080' });
-    assert.deepEqual(parseTarget('dns:///orders.internal:443'), { kind: 'dns', text: 'dns:///orders.internal:443', host: 'orders.internal', port: 443 });
+    assert.deepEqual(parseTarget('dns:///orders.internal:443'), {
+      kind: 'dns',
+      text: 'dns:///orders.internal:443',
+      host: 'orders.internal',
+      port: 443,
+    });
     assert.deepEqual(parseTarget('dns://8.8.8.8/orders:443'), { kind: 'dns', text: 'dns://8.8.8.8/orders:443', host: 'orders', port: 443 });
     assert.deepEqual(parseTarget('localhost:5000'), { kind: 'dns', text: 'localhost:5000', host: 'localhost', port: 5000 });
     assert.deepEqual(parseTarget('unix:///run/app.sock'), { kind: 'fixed', text: 'unix:///run/app.sock', address: 'unix:///run/app.sock' });
   });
 
   it('refuses what is not a target with a typed error', () => {
-    for (const bad of ['', '   ', 'host', 'host:0', 'host:65536', 'host:-1', 'a b:1', 'dns:///x', 'unix:', '[::1:80', 'x'.repeat(2000) + ':1', 'h\0:1']) {
+    for (const bad of [
+      '',
+      '   ',
+      'host',
+      'host:0',
+      'host:65536',
+      'host:-1',
+      'a b:1',
+      'dns:///x',
+      'unix:',
+      '[::1:80',
+      'x'.repeat(2000) + ':1',
+      'h\0:1',
+    ]) {
       assert.throws(() => parseTarget(bad), HealthArgumentError, bad.slice(0, 20));
     }
   });

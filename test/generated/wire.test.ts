@@ -10,13 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import {
-  HealthCheckRequest,
-  HealthCheckResponse,
-  HealthListRequest,
-  HealthListResponse,
-  HealthService,
-} from '../../src/index.js';
+import { HealthCheckRequest, HealthCheckResponse, HealthListRequest, HealthListResponse, HealthService } from '../../src/index.js';
 
 const require = createRequire(import.meta.url);
 const upstreamDir = join(dirname(require.resolve('grpc-health-check/proto/health/v1/health.proto')), '../..');

@@ -50,7 +50,7 @@ describe('interop: grpc-health-check server, our client', () => {
   });
 });
 
-describe('interop: our server, a client from grpc-health-check\'s definition', () => {
+describe("interop: our server, a client from grpc-health-check's definition", () => {
   it('answers its Check, Watch and List in its own encoding', async () => {
     const h = await startHealth({ statuses: { 'a.A': 'NOT_SERVING' } });
     const TheirClient = grpc.makeGenericClientConstructor(theirService, 'grpc.health.v1.Health');

@@ -39,7 +39,11 @@ export async function metricsScenario(): Promise<MetricsScenario> {
     addresses: [backends[0]!.address, backends[1]!.address],
     async act() {
       // Two watchers of a registered service, one of a name nobody registered.
-      const watched = [client.watch('orders.Orders', { signal: abort.signal }), client.watch('orders.Orders', { signal: abort.signal }), client.watch('nobody.Nobody', { signal: abort.signal })];
+      const watched = [
+        client.watch('orders.Orders', { signal: abort.signal }),
+        client.watch('orders.Orders', { signal: abort.signal }),
+        client.watch('nobody.Nobody', { signal: abort.signal }),
+      ];
       for (const iterator of watched) void iterator.next();
       await until(() => health.watcherCount() === 3, 5000, 'three Watch streams');
       health.setStatus('payments.Payments', 'UNKNOWN');

@@ -40,7 +40,10 @@ describe('OpenTelemetry metrics', { timeout: 20_000 }, () => {
       assert.equal(point('grpc.health.service.status', { 'grpc.health.service': 'payments.Payments', 'grpc.health.status': 'UNKNOWN' }), 1);
       assert.equal(point('grpc.health.service.watchers', { 'grpc.health.service': 'orders.Orders' }), 2);
       assert.equal(point('grpc.health.unknown_watchers', {}), 1);
-      assert.equal(point('grpc.health.service.status_changes', { 'grpc.health.service': 'orders.Orders', 'grpc.health.status': 'NOT_SERVING' }), 1);
+      assert.equal(
+        point('grpc.health.service.status_changes', { 'grpc.health.service': 'orders.Orders', 'grpc.health.status': 'NOT_SERVING' }),
+        1,
+      );
       const db = point('grpc.health.check.duration', { 'grpc.health.check': 'db' }) as Histogram;
       assert.equal(db.count, 2);
       assert.equal(exported.find((m) => m.descriptor.name === 'grpc.health.check.duration')!.descriptor.unit, 's');
@@ -49,7 +52,10 @@ describe('OpenTelemetry metrics', { timeout: 20_000 }, () => {
       const [serving, notServing] = scenario.addresses;
       assert.equal(point('grpc.health.backend.healthy', { 'grpc.target': scenario.backendTarget, 'grpc.health.backend': serving }), 1);
       assert.equal(point('grpc.health.backend.healthy', { 'grpc.target': scenario.backendTarget, 'grpc.health.backend': notServing }), 0);
-      assert.equal(point('grpc.health.backend.state_changes', { 'grpc.health.backend': notServing, 'grpc.health.backend.state': 'NOT_SERVING' }), 1);
+      assert.equal(
+        point('grpc.health.backend.state_changes', { 'grpc.health.backend': notServing, 'grpc.health.backend.state': 'NOT_SERVING' }),
+        1,
+      );
       instruments.dispose();
     } finally {
       await provider.shutdown();

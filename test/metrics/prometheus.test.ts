@@ -22,7 +22,11 @@ describe('Prometheus metrics (prom-client)', { timeout: 20_000 }, () => {
 
       assert.equal(value(text, 'grpc_health_serving_status{service="payments.Payments",status="UNKNOWN"}'), 1);
       assert.equal(value(text, 'grpc_health_serving_status{service="payments.Payments",status="SERVING"}'), 0);
-      assert.equal(value(text, 'grpc_health_serving_status{service="orders.Orders",status="NOT_SERVING"}'), 1, 'db failed: orders is NOT_SERVING');
+      assert.equal(
+        value(text, 'grpc_health_serving_status{service="orders.Orders",status="NOT_SERVING"}'),
+        1,
+        'db failed: orders is NOT_SERVING',
+      );
       assert.equal(value(text, 'grpc_health_watchers{service="orders.Orders"}'), 2);
       assert.equal(value(text, 'grpc_health_unknown_watchers'), 1);
       assert.doesNotMatch(text, /nobody\.Nobody/, 'no label for a name nobody registered');

@@ -110,7 +110,10 @@ describe('HealthKitModule in a Nest gRPC microservice', { timeout: 30_000 }, () 
       assert.ok(Date.now() - started >= 290, `stopped after ${Date.now() - started} ms`);
       assert.equal(await kit.shutdown(), true, 'graceful, and only once');
       assert.equal(health.watcherCount(), 0);
-      assert.ok(lines.some((line) => line.includes('server stopped gracefully')), lines.join('\n'));
+      assert.ok(
+        lines.some((line) => line.includes('server stopped gracefully')),
+        lines.join('\n'),
+      );
     } finally {
       client.close();
       await within(app.close(), 3000, 'app.close()');

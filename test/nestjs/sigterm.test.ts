@@ -61,7 +61,11 @@ describe('examples/nestjs: SIGTERM under load', { timeout: 60_000 }, () => {
           }
         }
       });
-      await healthSettles((all) => all.filter((h) => h.state === 'SERVING' && h.address.endsWith(`:${port}`)).length === 1, 10_000, 'the Nest app SERVING to the balancer');
+      await healthSettles(
+        (all) => all.filter((h) => h.state === 'SERVING' && h.address.endsWith(`:${port}`)).length === 1,
+        10_000,
+        'the Nest app SERVING to the balancer',
+      );
       await within(
         (async () => {
           while ((byServer.nest ?? 0) < 100) await new Promise((resolve) => setImmediate(resolve));
@@ -74,15 +78,20 @@ describe('examples/nestjs: SIGTERM under load', { timeout: 60_000 }, () => {
       const signalled = Date.now();
       child.kill('SIGTERM');
       assert.equal(await next(watch, 2000, 'NOT_SERVING on Watch'), 'NOT_SERVING');
-      const [code, signal] = (await within(once(child, 'exit'), drainMs + 10_000, 'the Nest app to exit')) as [number | null, string | null];
+      const [code, signal] = (await within(once(child, 'exit'), drainMs + 10_000, 'the Nest app to exit')) as [
+        number | null,
+        string | null,
+      ];
       const exitedAfter = Date.now() - signalled;
-            const okAtExit = ok;
+      const okAtExit = ok;
       while (ok < okAtExit + 200) await new Promise((resolve) => setImmediate(resolve));
       running = false;
       await Promise.all(workers);
       const watchEnd = await within(watch.next(), 2000, 'the Watch to end').catch((error: Error) => error);
 
-      t.diagnostic(`RPCs ok ${ok} (nest ${nestBefore} before SIGTERM, ${(byServer.nest ?? 0) - nestBefore} after; other ${byServer.other ?? 0}), failed ${failures.length}, exit ${exitedAfter} ms after SIGTERM (drain ${drainMs} ms)`);
+      t.diagnostic(
+        `RPCs ok ${ok} (nest ${nestBefore} before SIGTERM, ${(byServer.nest ?? 0) - nestBefore} after; other ${byServer.other ?? 0}), failed ${failures.length}, exit ${exitedAfter} ms after SIGTERM (drain ${drainMs} ms)`,
+      );
       // Nest re-raises the signal once its hooks are done: the exit is by SIGTERM.
       assert.ok(code === 0 || signal === 'SIGTERM', `exit code ${code}, signal ${signal}`);
       assert.deepEqual(failures, []);

@@ -25,11 +25,7 @@ async function runTests(file: string): Promise<{ code: number | null; output: st
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   try {
-    const code = await within(
-      new Promise<number | null>((resolve) => child.on('close', resolve)),
-      15_000,
-      `the run of ${file}`,
-    );
+    const code = await within(new Promise<number | null>((resolve) => child.on('close', resolve)), 15_000, `the run of ${file}`);
     return { code, output };
   } finally {
     child.kill('SIGTERM'); // the runner ends its own process group

@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import {
-  GrpcCode,
-  type HealthChange,
-  HealthArgumentError,
-  HealthRequestError,
-  HealthServer,
-  type WatchStatus,
-} from '../../src/index.js';
+import { GrpcCode, type HealthChange, HealthArgumentError, HealthRequestError, HealthServer, type WatchStatus } from '../../src/index.js';
 import { next, within } from '../helpers.js';
 
 const T = { timeout: 10_000 };
@@ -109,7 +102,13 @@ describe('HealthServer core: check and list', T, () => {
     const health = new HealthServer({ maxListedServices: 2 });
     health.setStatus('a', 'UNKNOWN');
     const listed = health.list();
-    assert.deepEqual([...listed], [['', 'SERVING'], ['a', 'UNKNOWN']]);
+    assert.deepEqual(
+      [...listed],
+      [
+        ['', 'SERVING'],
+        ['a', 'UNKNOWN'],
+      ],
+    );
     listed.set('mutated', 'SERVING');
     assert.equal(health.getStatus('mutated'), undefined);
     health.setStatus('b', 'SERVING');

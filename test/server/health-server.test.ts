@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import {
-  HealthArgumentError,
-  HealthRpcError,
-  HealthServer,
-  type SettableStatus,
-} from '../../src/index.js';
+import { HealthArgumentError, HealthRpcError, HealthServer, type SettableStatus } from '../../src/index.js';
 import { next, startHealth } from '../helpers.js';
 
 type Started = Awaited<ReturnType<typeof startHealth>>;
@@ -162,10 +157,7 @@ describe('HealthServer: List', () => {
     try {
       h.health.setStatus('c.C', 'UNKNOWN');
       const listed = await h.client.list();
-      assert.deepEqual(
-        Object.fromEntries(listed),
-        { '': 'SERVING', 'a.A': 'SERVING', 'b.B': 'NOT_SERVING', 'c.C': 'UNKNOWN' },
-      );
+      assert.deepEqual(Object.fromEntries(listed), { '': 'SERVING', 'a.A': 'SERVING', 'b.B': 'NOT_SERVING', 'c.C': 'UNKNOWN' });
     } finally {
       h.close();
     }

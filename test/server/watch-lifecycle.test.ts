@@ -114,7 +114,7 @@ describe('Watch: cleanup', () => {
       assert.match(line.toString(), /ready/);
       assert.equal(h.health.watcherCount(), 200);
       child.kill('SIGKILL');
-      await until(() => h.health.watcherCount() === 0, 5000, 'the dead client\'s watchers to go');
+      await until(() => h.health.watcherCount() === 0, 5000, "the dead client's watchers to go");
       assert.equal(h.health.unknownWatcherCount, 0);
       assert.equal(watchedNames(h.health), 0);
     } finally {

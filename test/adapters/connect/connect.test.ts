@@ -40,7 +40,10 @@ describe('Connect adapter: List', { timeout: 30_000 }, () => {
     try {
       server.health.setStatus('__proto__', 'NOT_SERVING');
       const listed = await clientFor('connect', server.addresses.connect!).list();
-      assert.deepEqual([...listed].sort(), [['', 'SERVING'], ['__proto__', 'NOT_SERVING']]);
+      assert.deepEqual([...listed].sort(), [
+        ['', 'SERVING'],
+        ['__proto__', 'NOT_SERVING'],
+      ]);
     } finally {
       server.forceStop();
     }
@@ -71,6 +74,9 @@ describe('Connect adapter: optional', () => {
     const entry = fileURLToPath(new URL('../../../src/index.js', import.meta.url));
     const reached = [...packagesReachable(entry)];
     assert.ok(reached.includes('@grpc/grpc-js'), reached.join(' '));
-    assert.deepEqual(reached.filter((name) => name.startsWith('@connectrpc/')), []);
+    assert.deepEqual(
+      reached.filter((name) => name.startsWith('@connectrpc/')),
+      [],
+    );
   });
 });

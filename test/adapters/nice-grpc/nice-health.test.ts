@@ -4,7 +4,14 @@ import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { createServer, type Server } from 'nice-grpc';
 import { HealthDefinition, niceHealth, stoppableNiceServer } from '../../../src/adapters/nice-grpc/index.js';
-import { gracefulShutdown, GrpcCode, HealthArgumentError, HealthClient, HealthServer, type HealthServerOptions } from '../../../src/index.js';
+import {
+  gracefulShutdown,
+  GrpcCode,
+  HealthArgumentError,
+  HealthClient,
+  HealthServer,
+  type HealthServerOptions,
+} from '../../../src/index.js';
 import { runCli } from '../../cli/run-cli.js';
 import { next, until, within } from '../../helpers.js';
 
@@ -45,13 +52,10 @@ describe('niceHealth', T, () => {
       assert.equal(await client.check(''), 'SERVING');
       assert.equal(await client.check('orders.Orders'), 'NOT_SERVING');
       assert.equal(await codeOf(client.check('nobody.Here')), GrpcCode.NOT_FOUND);
-      assert.deepEqual(
-        [...(await client.list())].sort(),
-        [
-          ['', 'SERVING'],
-          ['orders.Orders', 'NOT_SERVING'],
-        ],
-      );
+      assert.deepEqual([...(await client.list())].sort(), [
+        ['', 'SERVING'],
+        ['orders.Orders', 'NOT_SERVING'],
+      ]);
       health.setStatus('third.Third', 'SERVING');
       assert.equal(await codeOf(client.list()), GrpcCode.RESOURCE_EXHAUSTED);
     }));
