@@ -8,15 +8,15 @@
  * the page's DOM.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { haveChromium, launchChromium } from '../test/dashboard/chromium.js';
 import { JsonLineProcess, pause, printTable, processCpuMs, quantile, saveResult } from './lib.js';
 
 const CLI = fileURLToPath(new URL('../cli/grpc-health.mjs', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 function rssBytes(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -124,20 +124,8 @@ async function flipLatencies(
 }
 
 async function domLatencies(url: string, backends: JsonLineProcess, ports: number[], flips: number): Promise<number[] | undefined> {
-  if (!existsSync(CHROMIUM)) return undefined;
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  if (!haveChromium()) return undefined;
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.goto(url);

@@ -4,10 +4,19 @@
  * library; one series per (backend, service), and the label values are the
  * backends and services the user listed, so the set is bounded by them.
  */
-import { FLEET_STATUSES, type FleetSnapshot } from './fleet-state.js';
+import { type FleetCell, FLEET_STATUSES, type FleetSnapshot } from './fleet-state.js';
 
 function label(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+/** Every (backend, service) cell with its label set. */
+function* series(snapshot: FleetSnapshot): Generator<{ base: string; cell: FleetCell }> {
+  for (const backend of snapshot.backends) {
+    for (const [service, cell] of Object.entries(backend.cells)) {
+      yield { base: `backend="${label(backend.address)}",target="${label(backend.target)}",service="${label(service)}"`, cell };
+    }
+  }
 }
 
 /** The snapshot in the Prometheus text exposition format (version 0.0.4). */
@@ -26,12 +35,9 @@ export function fleetMetricsText(snapshot: FleetSnapshot): string {
     'gauge',
     'Status of each watched (backend, service): 1 for the status it is in, 0 for the others.',
   );
-  for (const backend of snapshot.backends) {
-    for (const [service, cell] of Object.entries(backend.cells)) {
-      const base = `backend="${label(backend.address)}",target="${label(backend.target)}",service="${label(service)}"`;
-      for (const status of FLEET_STATUSES)
-        lines.push(`grpc_health_dashboard_status{${base},status="${status}"} ${cell.status === status ? 1 : 0}`);
-    }
+  for (const { base, cell } of series(snapshot)) {
+    for (const status of FLEET_STATUSES)
+      lines.push(`grpc_health_dashboard_status{${base},status="${status}"} ${cell.status === status ? 1 : 0}`);
   }
 
   family(
@@ -39,22 +45,11 @@ export function fleetMetricsText(snapshot: FleetSnapshot): string {
     'counter',
     'Status changes of each watched (backend, service) since the dashboard started.',
   );
-  for (const backend of snapshot.backends) {
-    for (const [service, cell] of Object.entries(backend.cells)) {
-      lines.push(
-        `grpc_health_dashboard_status_changes_total{backend="${label(backend.address)}",target="${label(backend.target)}",service="${label(service)}"} ${cell.transitions}`,
-      );
-    }
-  }
+  for (const { base, cell } of series(snapshot)) lines.push(`grpc_health_dashboard_status_changes_total{${base}} ${cell.transitions}`);
 
   family('grpc_health_dashboard_check_rtt_seconds', 'gauge', 'Round-trip time of the last successful Check of each (backend, service).');
-  for (const backend of snapshot.backends) {
-    for (const [service, cell] of Object.entries(backend.cells)) {
-      if (cell.rttMs === undefined) continue;
-      lines.push(
-        `grpc_health_dashboard_check_rtt_seconds{backend="${label(backend.address)}",target="${label(backend.target)}",service="${label(service)}"} ${cell.rttMs / 1000}`,
-      );
-    }
+  for (const { base, cell } of series(snapshot)) {
+    if (cell.rttMs !== undefined) lines.push(`grpc_health_dashboard_check_rtt_seconds{${base}} ${cell.rttMs / 1000}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -4,20 +4,18 @@
  * it; the time from setStatus to the changed DOM is measured.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { chromium } from 'playwright-core';
 import { HealthClient } from '../../src/index.js';
 import { startDashboardHttp } from '../../src/dashboard/dashboard-http.js';
 import { FleetWatcher } from '../../src/dashboard/fleet-watcher.js';
 import { parseTarget } from '../../src/dashboard/targets.js';
 import { within } from '../helpers.js';
+import { CHROMIUM, haveChromium, launchChromium } from './chromium.js';
 import { startFleet } from './fleet-backends.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // In CI the browser is installed by .ci/run, so its absence is a failure there.
-const skip = !existsSync(CHROMIUM) && !process.env.CI ? `no browser at ${CHROMIUM}` : false;
+const skip = !haveChromium() && !process.env.CI ? `no browser at ${CHROMIUM}` : false;
 
 describe('dashboard page in Chromium', { timeout: 60_000, skip }, () => {
   const cleanup: (() => unknown)[] = [];
@@ -40,18 +38,7 @@ describe('dashboard page in Chromium', { timeout: 60_000, skip }, () => {
     const http = await startDashboardHttp(watcher.state, { port: 0 });
     cleanup.push(() => http.close());
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     cleanup.push(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 1100, height: 420 } });
     const failedRequests: string[] = [];
