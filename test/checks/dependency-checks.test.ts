@@ -188,10 +188,10 @@ describe('DependencyChecks: failures of every kind', () => {
     assert.throws(() => checks.add('c', () => true, { jitter: 2 }), HealthArgumentError);
     assert.throws(() => checks.add('e', () => true, { failureThreshold: -1 }), {
       name: 'HealthArgumentError',
-      message: 'check "e": failureThreshold must be a positive number',
+      message: 'check "e": failureThreshold must be a positive integer, got -1',
     });
     // jitter is a fraction in [0, 1): 0 is allowed, 1 and below 0 are not.
-    assert.throws(() => checks.add('f', () => true, { jitter: 1 }), { message: 'check "f": jitter must be in [0, 1)' });
+    assert.throws(() => checks.add('f', () => true, { jitter: 1 }), { message: 'check "f": jitter must be a number in [0, 1), got 1' });
     assert.throws(() => checks.add('g', () => true, { jitter: -0.1 }), HealthArgumentError);
     checks.add('h', () => true, { jitter: 0 });
     assert.throws(() => checks.add('d', 'nope' as never), HealthArgumentError);
