@@ -66,6 +66,14 @@ describe('healthCheckServiceConfig: grpc-go configs', () => {
     );
   });
 
+  it('spells every top-level key as grpc-js does', () => {
+    const retryThrottling = { maxTokens: 10, tokenRatio: 0.1 };
+    assert.deepEqual(
+      healthCheckServiceConfig({ RETRYTHROTTLING: retryThrottling, LoadBalancingConfig: [{ round_robin: {} }], HealthCheckConfig: {} }),
+      { retryThrottling, loadBalancingConfig: wrapped('', [{ round_robin: {} }]) },
+    );
+  });
+
   it('drops a null healthCheckConfig, and the old policy name when a policy list is given', () => {
     assert.deepEqual(healthCheckServiceConfig({ loadBalancingPolicy: 'round_robin', healthCheckConfig: null }), {
       loadBalancingPolicy: 'round_robin',
