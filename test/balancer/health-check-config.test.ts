@@ -62,3 +62,24 @@ describe('HealthCheckLoadBalancingConfig: backoff', () => {
     assert.match(logged[0]!, /health_check: backoff\.maxMs must be .*; this health_check config is not used/);
   });
 });
+
+describe('HealthCheckLoadBalancingConfig: fields', () => {
+  it('refuses every non-object config and names the policy', () => {
+    for (const raw of [null, undefined, 'x', 1, [{}]]) {
+      assert.throws(() => HealthCheckLoadBalancingConfig.createFromJson(raw), { message: 'health_check: config must be an object' });
+    }
+    assert.throws(() => HealthCheckLoadBalancingConfig.createFromJson({ serviceName: 3 }), {
+      message: 'health_check: serviceName must be a string',
+    });
+    assert.throws(() => HealthCheckLoadBalancingConfig.createFromJson({ childPolicy: {} }), {
+      message: 'health_check: childPolicy must be a list of policies',
+    });
+    assert.throws(() => HealthCheckLoadBalancingConfig.createFromJson({ childPolicy: [] }), {
+      message: 'health_check: no supported policy in childPolicy',
+    });
+    const config = HealthCheckLoadBalancingConfig.createFromJson({ serviceName: 'a', childPolicy: [{ nope: {} }, { pick_first: {} }] });
+    assert.equal(config.getLoadBalancerName(), 'health_check');
+    assert.equal(config.childPolicy.getLoadBalancerName(), 'pick_first');
+    assert.deepEqual(Object.keys((config.toJsonObject() as { health_check: object }).health_check), ['serviceName', 'childPolicy']);
+  });
+});

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import {
+  HEALTH_CHECK_KEEPALIVE,
   HealthArgumentError,
   HealthCheckLoadBalancingConfig,
   healthCheckChannelOptions,
@@ -53,6 +54,67 @@ describe('healthCheckServiceConfig: grpc-go configs', () => {
     assert.throws(() => healthCheckServiceConfig({ healthCheckConfig: 'x' }), /healthCheckConfig must be an object/);
     assert.throws(() => healthCheckServiceConfig({ healthCheckConfig: { serviceName: 1 } }), /serviceName must be a string/);
     assert.throws(() => healthCheckServiceConfig({ healthCheckConfig: {}, loadBalancingConfig: {} }), /must be a list/);
+  });
+
+  it('reads fields as Go does: the exact key before one in another letter case', () => {
+    assert.deepEqual(healthCheckServiceConfig({ HEALTHCHECKCONFIG: 'ignored', healthCheckConfig: { serviceName: 'x' } }), {
+      loadBalancingConfig: wrapped('x', [{ pick_first: {} }]),
+    });
+    assert.deepEqual(
+      healthCheckServiceConfig({ healthCheckConfig: { SERVICENAME: 'ignored', serviceName: 'x' }, loadBalancingPolicy: 'round_robin' }),
+      { loadBalancingConfig: wrapped('x', [{ round_robin: {} }]) },
+    );
+  });
+
+  it('spells every top-level key as grpc-js does', () => {
+    const retryThrottling = { maxTokens: 10, tokenRatio: 0.1 };
+    assert.deepEqual(
+      healthCheckServiceConfig({ RETRYTHROTTLING: retryThrottling, LoadBalancingConfig: [{ round_robin: {} }], HealthCheckConfig: {} }),
+      { retryThrottling, loadBalancingConfig: wrapped('', [{ round_robin: {} }]) },
+    );
+  });
+
+  it('drops a null healthCheckConfig, and the old policy name when a policy list is given', () => {
+    assert.deepEqual(healthCheckServiceConfig({ loadBalancingPolicy: 'round_robin', healthCheckConfig: null }), {
+      loadBalancingPolicy: 'round_robin',
+    });
+    assert.deepEqual(
+      healthCheckServiceConfig({ loadBalancingConfig: [{ pick_first: {} }], loadBalancingPolicy: 'round_robin', healthCheckConfig: {} }),
+      { loadBalancingConfig: wrapped('', [{ pick_first: {} }]) },
+    );
+    assert.deepEqual(healthCheckServiceConfig({ loadBalancingPolicy: '', healthCheckConfig: {} }), {
+      loadBalancingConfig: wrapped('', [{ pick_first: {} }]),
+    });
+  });
+
+  it('names the bad part of a config, with a typed error', () => {
+    const refused = (config: string | object, message: string | RegExp) =>
+      assert.throws(
+        () => healthCheckServiceConfig(config),
+        (error: unknown) =>
+          error instanceof HealthArgumentError && (typeof message === 'string' ? error.message === message : message.test(error.message)),
+        JSON.stringify(config),
+      );
+    refused('{nope', /^service config is not JSON: ./);
+    for (const config of ['null', '5', '"x"', '[]']) refused(config, 'service config must be a JSON object');
+    for (const healthCheckConfig of ['x', 1, []]) refused({ healthCheckConfig }, 'healthCheckConfig must be an object');
+    refused({ healthCheckConfig: { serviceName: 1 } }, 'healthCheckConfig.serviceName must be a string');
+    refused({ healthCheckConfig: {}, loadBalancingPolicy: 5 }, 'loadBalancingPolicy must be a string');
+    refused({ healthCheckConfig: {}, loadBalancingConfig: {} }, 'loadBalancingConfig must be a list');
+  });
+
+  it('gives channel options from a JSON service config, with keepalive', () => {
+    const options = healthCheckChannelOptions(' {"healthCheckConfig": {"serviceName": "x"}}');
+    assert.deepEqual(JSON.parse(options['grpc.service_config']), { loadBalancingConfig: wrapped('x', [{ pick_first: {} }]) });
+    assert.equal(options['grpc.keepalive_time_ms'], 30_000);
+    assert.equal(options['grpc.keepalive_timeout_ms'], 10_000);
+    assert.ok(Object.isFrozen(HEALTH_CHECK_KEEPALIVE));
+    assert.equal(
+      JSON.parse(healthCheckChannelOptions({ healthCheckConfig: {} }, { grpc })['grpc.service_config']).loadBalancingConfig[0].health_check
+        .serviceName,
+      '',
+    );
+    assert.throws(() => healthCheckChannelOptions('x', 'grpc' as never), /options must be an object/);
   });
 
   it('rejects a grpc option that is not the grpc-js module', () => {

@@ -226,13 +226,13 @@ describe('DependencyChecks: aggregation', () => {
   });
 
   it('reports each run to listeners', async () => {
-    const checks = new DependencyChecks(new HealthServer()).add('a', () => true);
+    const checks = new DependencyChecks(new HealthServer()).add('a', () => true, { services: ['x.X'] });
     const seen: string[] = [];
-    const off = checks.onResult((r) => seen.push(`${r.name}:${r.state}`));
+    const off = checks.onResult((r) => seen.push(`${r.name}:${r.state}:${r.services.join()}`));
     await checks.runNow();
     off();
     await checks.runNow();
-    assert.deepEqual(seen, ['a:healthy']);
+    assert.deepEqual(seen, ['a:healthy:x.X']);
   });
 });
 

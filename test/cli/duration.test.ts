@@ -1,8 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
-import { formatGoDuration, parseGoDuration, setLongTimeout } from '../../src/cli/duration.js';
+import { formatGoDuration, msToNs, nsToMs, parseGoDuration, setLongTimeout } from '../../src/cli/duration.js';
 
 describe("Go durations (time.ParseDuration's grammar and range, Duration.String())", () => {
+  it("prints sub-second durations in Go's units, with the fraction's zeros where they belong", () => {
+    assert.equal(formatGoDuration(999n), '999ns');
+    assert.equal(formatGoDuration(1_000n), '1µs');
+    assert.equal(formatGoDuration(1_050_000n), '1.05ms');
+    assert.equal(formatGoDuration(1_000_500n), '1.0005ms');
+    assert.equal(formatGoDuration(-1_500n), '-1.5µs');
+  });
+
+  it('converts between nanoseconds and milliseconds', () => {
+    assert.equal(nsToMs(1_500_000n), 1.5);
+    assert.equal(msToNs(1.5), 1_500_000n);
+  });
+
   it('parses what Go parses, in nanoseconds', () => {
     const cases: [string, bigint][] = [
       ['0', 0n],
