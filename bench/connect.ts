@@ -10,62 +10,20 @@
  * Connect itself costs per stream) and on grpc-js.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { HealthService } from '../src/index.js';
 import { measure } from './fanout.js';
-import { HAS_TASKSET, JsonLineProcess, printTable, quantile, saveResult } from './lib.js';
+import { JsonLineProcess, printTable, quantile, saveResult } from './lib.js';
+import { h2load, nodeLoad, writeCheckRequest } from './throughput.js';
 
 const LEVEL = { inFlight: 16, connections: 4, streams: 4 };
 const SERVERS = ['connect-bare', 'connect'] as const;
 
-function h2loadRps(port: number, seconds: number, body: string): number {
-  const args = [
-    'h2load',
-    '-D',
-    String(seconds),
-    '-c',
-    String(LEVEL.connections),
-    '-m',
-    String(LEVEL.streams),
-    '-t',
-    '1',
-    '-H',
-    'content-type: application/grpc',
-    '-H',
-    'te: trailers',
-    '-d',
-    body,
-    `http://127.0.0.1:${port}/grpc.health.v1.Health/Check`,
-  ];
-  const command = HAS_TASKSET ? ['taskset', '-c', '0', ...args] : args;
-  const run = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
-  const rps = Number(/finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(run.stdout)?.[1]);
-  const failed = Number(/(\d+) failed/.exec(run.stdout)?.[1]);
-  if (!Number.isFinite(rps) || failed > 0) throw new Error(`h2load run failed:\n${run.stdout}\n${run.stderr}`);
-  return rps;
-}
-
-function nodeLoadRps(port: number, seconds: number): number {
-  const script = fileURLToPath(new URL('./fixtures/check-load-process.js', import.meta.url));
-  const args = [script, String(port), String(LEVEL.connections), String(LEVEL.streams), String(seconds), '0'];
-  const command = HAS_TASKSET ? ['taskset', '-c', '0', process.execPath, ...args] : [process.execPath, ...args];
-  const run = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`load generator failed: ${run.stderr}`);
-  return (JSON.parse(run.stdout) as { rps: number }).rps;
-}
-
 async function throughput(quick: boolean) {
   const haveH2load = !process.env.BENCH_NODE_LOAD && spawnSync('h2load', ['--version']).status === 0;
   const dir = mkdtempSync(join(tmpdir(), 'bench-connect-'));
-  const request = HealthService.check.requestSerialize({ service: '' });
-  const frame = Buffer.alloc(5 + request.length);
-  frame.writeUInt32BE(request.length, 1);
-  request.copy(frame, 5);
-  const body = join(dir, 'check.bin');
-  writeFileSync(body, frame);
+  writeCheckRequest(dir);
   const servers = new Map<string, { process: JsonLineProcess; port: number }>();
   for (const impl of SERVERS) {
     const process = new JsonLineProcess('./fixtures/health-server-process.js', [impl], [], 1);
@@ -76,7 +34,7 @@ async function throughput(quick: boolean) {
   const rps: Record<string, number[]> = { 'connect-bare': [], connect: [] };
   const ratios: number[] = [];
   try {
-    const load = (port: number) => (haveH2load ? h2loadRps(port, seconds, body) : nodeLoadRps(port, seconds));
+    const load = (port: number) => (haveH2load ? h2load(port, LEVEL, seconds, 0, dir) : nodeLoad(port, LEVEL, seconds, 0)).rps;
     // Untimed warm-up of both, so JIT state does not favour the second.
     for (const { port } of servers.values()) load(port);
     for (let round = 0; round < rounds; round++) {

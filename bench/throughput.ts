@@ -30,8 +30,20 @@ interface Sample {
   seconds: number;
 }
 
+/** How much load: connections × streams each = requests in flight. */
+export type LoadLevel = (typeof LEVELS)[number];
+
+/** Writes `dir/check.bin`: one framed, empty Check request (gRPC framing: flag byte, length, message), h2load's body. */
+export function writeCheckRequest(dir: string): void {
+  const request = HealthService.check.requestSerialize({ service: '' });
+  const frame = Buffer.alloc(5 + request.length);
+  frame.writeUInt32BE(request.length, 1);
+  request.copy(frame, 5);
+  writeFileSync(join(dir, 'check.bin'), frame);
+}
+
 /** Where h2load is missing: the same closed loop from a Node process (slower, so the ceiling drops; ratios still compare). */
-function nodeLoad(port: number, level: (typeof LEVELS)[number], seconds: number, warmup: number): Omit<Sample, 'serverCpuMs'> {
+export function nodeLoad(port: number, level: LoadLevel, seconds: number, warmup: number): Omit<Sample, 'serverCpuMs'> {
   const script = fileURLToPath(new URL('./fixtures/check-load-process.js', import.meta.url));
   const args = [script, String(port), String(level.connections), String(level.streams), String(seconds), String(warmup)];
   const command = HAS_TASKSET ? ['taskset', '-c', '0', process.execPath, ...args] : [process.execPath, ...args];
@@ -41,7 +53,8 @@ function nodeLoad(port: number, level: (typeof LEVELS)[number], seconds: number,
   return { rps, p50Ms, p99Ms, loadCpuMs: cpuMs, seconds };
 }
 
-function h2load(port: number, level: (typeof LEVELS)[number], seconds: number, warmup: number, dir: string): Omit<Sample, 'serverCpuMs'> {
+/** Closed-loop Check from h2load against `port`, with `dir/check.bin` (see {@link writeCheckRequest}) as the body. */
+export function h2load(port: number, level: LoadLevel, seconds: number, warmup: number, dir: string): Omit<Sample, 'serverCpuMs'> {
   const body = join(dir, 'check.bin');
   const log = join(dir, 'latency.log');
   rmSync(log, { force: true });
@@ -136,11 +149,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
     console.log('any of the servers: the load CPU column shows it is the limit, so these ratios say little.');
   }
   const dir = mkdtempSync(join(tmpdir(), 'bench-throughput-'));
-  const request = HealthService.check.requestSerialize({ service: '' });
-  const frame = Buffer.alloc(5 + request.length); // gRPC message framing: flag byte, length, message
-  frame.writeUInt32BE(request.length, 1);
-  request.copy(frame, 5);
-  writeFileSync(join(dir, 'check.bin'), frame);
+  writeCheckRequest(dir);
 
   const servers = new Map<Impl, { process: JsonLineProcess; port: number }>();
   for (const impl of IMPLEMENTATIONS) {
