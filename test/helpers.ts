@@ -1,6 +1,7 @@
 /**
  * Test helpers: real grpc-js servers on 127.0.0.1 port 0, and bounded waits.
  */
+import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { HealthClient, HealthServer, type HealthServerOptions } from '../src/index.js';
 
@@ -91,4 +92,21 @@ export function readToEnd<T>(iterable: AsyncIterable<T>, ms: number, what: strin
     return values;
   };
   return within(read(), ms, what);
+}
+
+/**
+ * Collects unhandled promise rejections from now until `stop()`; `assertNone()`
+ * waits one turn (a rejection is reported after the microtasks) and fails on any.
+ */
+export function collectUnhandledRejections(): { assertNone(): Promise<void>; stop(): void } {
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown) => rejections.push(reason);
+  process.on('unhandledRejection', onRejection);
+  return {
+    async assertNone() {
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(rejections, []);
+    },
+    stop: () => process.off('unhandledRejection', onRejection),
+  };
 }

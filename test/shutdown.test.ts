@@ -8,7 +8,7 @@ import { healthCheckedClient, healthSettles } from './balancer/balancer-helpers.
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { gracefulShutdown, type GracefulShutdownOptions, HealthArgumentError, HealthServer } from '../src/index.js';
-import { next, startHealth, until, within } from './helpers.js';
+import { collectUnhandledRejections, next, startHealth, until, within } from './helpers.js';
 
 describe('ending Watch streams on shutdown', () => {
   it('lets tryShutdown finish at once instead of waiting for watchers', async () => {
@@ -274,9 +274,7 @@ describe('gracefulShutdown: options checked at the call', () => {
   }
 
   it('property: any option object gives a HealthArgumentError or a shutdown that resolves a boolean, never an unhandled rejection', async () => {
-    const rejections: unknown[] = [];
-    const onRejection = (reason: unknown) => rejections.push(reason);
-    process.on('unhandledRejection', onRejection);
+    const rejections = collectUnhandledRejections();
     const garbage = fc.oneof(
       fc.constant(undefined),
       fc.constant(null),
@@ -329,10 +327,9 @@ describe('gracefulShutdown: options checked at the call', () => {
         }),
         { numRuns: 150 },
       );
-      await new Promise((resolve) => setImmediate(resolve));
-      assert.deepEqual(rejections, []);
+      await rejections.assertNone();
     } finally {
-      process.off('unhandledRejection', onRejection);
+      rejections.stop();
     }
   });
 });

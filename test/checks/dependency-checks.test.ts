@@ -16,7 +16,7 @@ import {
   httpCheck,
   tcpCheck,
 } from '../../src/index.js';
-import { next, startHealth, until, within } from '../helpers.js';
+import { collectUnhandledRejections, next, startHealth, until, within } from '../helpers.js';
 
 /** A check whose next outcomes the test sets. */
 function scripted() {
@@ -385,9 +385,7 @@ describe('DependencyChecks: arguments', () => {
   });
 
   it('property: add() with any arguments registers a check or throws HealthArgumentError and registers nothing', async () => {
-    const rejections: unknown[] = [];
-    const onRejection = (reason: unknown) => rejections.push(reason);
-    process.on('unhandledRejection', onRejection);
+    const rejections = collectUnhandledRejections();
     const garbage = fc.oneof(
       fc.constant(undefined),
       fc.constant(null),
@@ -449,10 +447,9 @@ describe('DependencyChecks: arguments', () => {
         }),
         { numRuns: 200 },
       );
-      await new Promise((resolve) => setImmediate(resolve));
-      assert.deepEqual(rejections, []);
+      await rejections.assertNone();
     } finally {
-      process.off('unhandledRejection', onRejection);
+      rejections.stop();
     }
   });
 });

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { HealthArgumentError, HealthClient, HealthRpcError, isServingStatus } from '../../src/index.js';
-import { startHealth, within } from '../helpers.js';
+import { collectUnhandledRejections, startHealth, within } from '../helpers.js';
 
 describe('HealthClient: any argument ends in a result or a typed rejection', () => {
   it('a deadline grpc-js cannot send (3.7e14 ms) rejects with HealthArgumentError instead of crashing the process', async () => {
@@ -23,9 +23,7 @@ describe('HealthClient: any argument ends in a result or a typed rejection', () 
 
   it('property: check, list and watch with any service and options resolve or reject with a typed error', async () => {
     const h = await startHealth({ statuses: { 'a.A': 'NOT_SERVING' } });
-    const rejections: unknown[] = [];
-    const onRejection = (reason: unknown) => rejections.push(reason);
-    process.on('unhandledRejection', onRejection);
+    const rejections = collectUnhandledRejections();
     const garbage = fc.oneof(fc.constant(null), fc.double(), fc.string({ maxLength: 4 }), fc.boolean(), fc.object({ maxDepth: 1 }));
     const deadline = fc.oneof(
       fc.constant(undefined),
@@ -76,10 +74,9 @@ describe('HealthClient: any argument ends in a result or a typed rejection', () 
         }),
         { numRuns: 100 },
       );
-      await new Promise((resolve) => setImmediate(resolve));
-      assert.deepEqual(rejections, []);
+      await rejections.assertNone();
     } finally {
-      process.off('unhandledRejection', onRejection);
+      rejections.stop();
       h.close();
     }
   });
