@@ -38,7 +38,9 @@ async function withServer(
   const running = await startServer((server) => {
     if (handlers) server.addService(HealthService, handlers);
   });
-  const client = new HealthClient(running.address, insecure(), options);
+  // Its own connection: a pooled subchannel to a port an earlier test used (and the OS
+  // handed out again) may still be backing off, and a Watch would fail UNAVAILABLE at once.
+  const client = new HealthClient(running.address, insecure(), { 'grpc.use_local_subchannel_pool': 1, ...options });
   try {
     await body(client);
   } finally {
