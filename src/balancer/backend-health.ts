@@ -4,6 +4,7 @@
  * verbosity, ERROR) for the few things a user must hear about.
  */
 import { experimental, logVerbosity } from '@grpc/grpc-js';
+import { HealthArgumentError } from '../errors.js';
 
 /** grpc-js's tracer name for everything this balancer does: `GRPC_TRACE=health_check`. */
 export const TRACER_NAME = 'health_check';
@@ -57,6 +58,45 @@ export function warn(text: string): void {
     experimental.log(logVerbosity.ERROR, text);
   } catch {
     // A throwing logger must not take the balancer down with it.
+  }
+}
+
+const healthListeners = new Set<(health: BackendHealth) => void>();
+const reportedListeners = new WeakSet<(health: BackendHealth) => void>();
+
+/**
+ * Calls `listener` on every change of a backend's health in any health-checked
+ * channel of this process (from any grpc-js callback; keep it quick): once per
+ * change of one (connection, service) check, however many channels share that
+ * connection; a resolver update that leaves health as it was is no change. A new
+ * check reports its first state once. A listener that throws is reported once
+ * through grpc-js's logger; the others are still called. Returns a function that
+ * removes the listener.
+ *
+ * @throws {@link HealthArgumentError} when `listener` is not a function.
+ */
+export function onBackendHealthChange(listener: (health: BackendHealth) => void): () => void {
+  if (typeof listener !== 'function') throw new HealthArgumentError('onBackendHealthChange: listener must be a function');
+  healthListeners.add(listener);
+  return () => healthListeners.delete(listener);
+}
+
+/** Tells every {@link onBackendHealthChange} listener about `health()` (built only when someone listens). */
+export function publishHealthChange(health: () => BackendHealth): void {
+  if (healthListeners.size === 0) return;
+  const changed = health();
+  for (const listener of [...healthListeners]) {
+    try {
+      listener(changed);
+    } catch (error) {
+      const text = `onBackendHealthChange listener threw: ${error instanceof Error ? error.message : String(error)}`;
+      if (reportedListeners.has(listener)) {
+        trace(text);
+      } else {
+        reportedListeners.add(listener);
+        warn(`health_check: ${text} (reported once per listener; the balancer carries on)`);
+      }
+    }
   }
 }
 

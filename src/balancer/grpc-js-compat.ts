@@ -28,8 +28,19 @@
  * 10. grpc-js parses a service config's `methodConfig.waitForReady` but never
  *    reads it; only `metadata.setOptions({ waitForReady: true })` makes a call wait
  *    for a healthy backend (there is no call option for it).
+ * 11. A call started on a closed client (`Client.close()`) throws `Channel has been
+ *    shut down` synchronously, an `Error` with no gRPC code, and the channel then
+ *    reports SHUTDOWN: {@link callStartFailure} tells that from other throws.
+ * 12. A client stream emits `'error'` (non-OK status) immediately before `'status'`,
+ *    and `'status'` before `'end'` and `'close'`: an `'error'` or `'close'` with no
+ *    `'status'` means grpc-js dropped the call (the Watch loop counts it as a failure).
+ * 13. On Node 20, a response whose trailers exceed the client's header list limit (a
+ *    1 MB `grpc-message`) wedges the HTTP/2 session: the call gets no event at all,
+ *    the channel stays READY, nothing holds the event loop; only a keepalive ping
+ *    ends the call (UNAVAILABLE). On Node 22 and later the call ends INTERNAL. The CLI
+ *    `watch` ends with a line when the event loop empties under it.
  */
-import type { ChannelInterface, experimental } from '@grpc/grpc-js';
+import { type ChannelInterface, connectivityState as ConnectivityState, type experimental, status as GrpcStatus } from '@grpc/grpc-js';
 
 /** The `experimental` exports of grpc-js this package uses. */
 export const EXPERIMENTAL_EXPORTS_USED = [
@@ -38,6 +49,7 @@ export const EXPERIMENTAL_EXPORTS_USED = [
   'createChildChannelControlHelper',
   'isLoadBalancerNameRegistered',
   'log',
+  'parseLoadBalancingConfig',
   'registerLoadBalancerType',
   'selectLbConfigFromList',
   'trace',
@@ -59,4 +71,26 @@ export function cancelForGood(call: { cancel(): void; on(event: 'metadata', list
 /** The channel of one subchannel's connection, for a client's `channelOverride`. */
 export function connectionChannel(subchannel: experimental.SubchannelInterface): ChannelInterface {
   return subchannel.getChannel();
+}
+
+/** What a call that grpc-js refused to start failed with. */
+export interface CallStartFailure {
+  code: GrpcStatus;
+  details: string;
+  /** The client's channel is closed: no later call can start either. */
+  closed: boolean;
+}
+
+/**
+ * Reads what grpc-js threw when asked to start a call on `client` (see 11): on a
+ * closed client, CANCELLED (grpc-go's code for a call on a closed connection);
+ * otherwise INTERNAL with the thrown message.
+ */
+export function callStartFailure(client: unknown, thrown: unknown): CallStartFailure {
+  const channel = (client as { getChannel?: () => ChannelInterface }).getChannel?.();
+  if (channel?.getConnectivityState(false) === ConnectivityState.SHUTDOWN) {
+    return { code: GrpcStatus.CANCELLED, details: 'the client is closed', closed: true };
+  }
+  const text = thrown instanceof Error ? thrown.message : String(thrown);
+  return { code: GrpcStatus.INTERNAL, details: `the call could not start: ${text}`, closed: false };
 }

@@ -16,13 +16,11 @@ import { type ChannelOptions, connectivityState as ConnectivityState, experiment
 import type { BackoffOptions } from '../client/watch-loop.js';
 import { HealthArgumentError } from '../errors.js';
 import { HEALTH_CHECK_POLICY_NAME, HealthCheckLoadBalancingConfig } from './health-check-config.js';
-import { type BackendHealth, trace, warn } from './backend-health.js';
+import { type BackendHealth, warn } from './backend-health.js';
 import { HealthCheckingSubchannel, type WrapperEvents } from './health-checking-subchannel.js';
-import { type HealthCheckRegistry, sharedHealthChecks } from './shared-health-check.js';
+import { type HealthCheckRegistry, type SharedHealthCheck, sharedHealthChecks } from './shared-health-check.js';
 
 const livePolicies = new Set<HealthCheckLoadBalancer>();
-const healthListeners = new Set<(health: BackendHealth) => void>();
-const reportedListeners = new WeakSet<(health: BackendHealth) => void>();
 
 /** A channel, a client, or a channel's target string (`client.getChannel().getTarget()`). */
 export type ChannelSelector = string | { getTarget(): string } | { getChannel(): { getTarget(): string } };
@@ -37,47 +35,21 @@ function targetOf(selector: ChannelSelector): string {
 
 /**
  * The health of every backend of every health-checked channel in this process,
+ * one entry per (connection, service) however many channels share the connection,
  * or only of one channel's backends: pass the client, its channel, or its target
  * as grpc-js prints it (`client.getChannel().getTarget()`).
  *
  * @throws {@link HealthArgumentError} for a `channel` that is none of these.
  */
 export function backendHealth(channel?: ChannelSelector): BackendHealth[] {
-  const all = [...livePolicies].flatMap((policy) => policy.getBackendHealth());
-  if (channel === undefined) return all;
-  const target = targetOf(channel);
-  return all.filter((health) => health.target === target);
+  const target = channel === undefined ? undefined : targetOf(channel);
+  const checks = new Set<SharedHealthCheck>();
+  for (const policy of livePolicies) for (const check of policy.heldChecks()) checks.add(check);
+  const all = [...checks].map((check) => check.health);
+  return target === undefined ? all : all.filter((health) => health.target === target);
 }
 
-/**
- * Calls `listener` on every change of a backend's health in any health-checked
- * channel of this process (from any grpc-js callback; keep it quick). A listener
- * that throws is reported once through grpc-js's logger; the others are still
- * called. Returns a function that removes the listener.
- *
- * @throws {@link HealthArgumentError} when `listener` is not a function.
- */
-export function onBackendHealthChange(listener: (health: BackendHealth) => void): () => void {
-  if (typeof listener !== 'function') throw new HealthArgumentError('onBackendHealthChange: listener must be a function');
-  healthListeners.add(listener);
-  return () => healthListeners.delete(listener);
-}
-
-function tellListeners(health: BackendHealth): void {
-  for (const listener of [...healthListeners]) {
-    try {
-      listener(health);
-    } catch (error) {
-      const text = `onBackendHealthChange listener threw: ${error instanceof Error ? error.message : String(error)}`;
-      if (reportedListeners.has(listener)) {
-        trace(text);
-      } else {
-        reportedListeners.add(listener);
-        warn(`health_check: ${text} (reported once per listener; the balancer carries on)`);
-      }
-    }
-  }
-}
+export { onBackendHealthChange } from './backend-health.js';
 
 /** Hands the parent the subchannel it created, not our wrapper of it. */
 class UnwrappingPicker implements experimental.Picker {
@@ -159,6 +131,8 @@ export class HealthCheckLoadBalancer implements experimental.LoadBalancer, Wrapp
     if (!(config instanceof HealthCheckLoadBalancingConfig)) return false;
     this.checking = config.childPolicy.getLoadBalancerName() !== 'pick_first';
     this.backoff = config.backoff;
+    // Running checks take the new backoff at once (their next delay uses it).
+    for (const subchannel of this.subchannels) subchannel.setBackoff(config.backoff);
     if (config.serviceName !== this.serviceName) {
       this.serviceName = config.serviceName;
       for (const subchannel of this.subchannels) subchannel.setServiceName(config.serviceName);
@@ -191,11 +165,6 @@ export class HealthCheckLoadBalancer implements experimental.LoadBalancer, Wrapp
     return HEALTH_CHECK_POLICY_NAME;
   }
 
-  /** {@inheritDoc WrapperEvents.changed} */
-  changed(wrapper: HealthCheckingSubchannel): void {
-    if (healthListeners.size > 0) tellListeners(wrapper.getHealth());
-  }
-
   /** {@inheritDoc WrapperEvents.referenced} */
   referenced(wrapper: HealthCheckingSubchannel): void {
     this.subchannels.add(wrapper);
@@ -206,14 +175,19 @@ export class HealthCheckLoadBalancer implements experimental.LoadBalancer, Wrapp
     this.subchannels.delete(wrapper);
   }
 
-  /** The health of this channel's backends, one entry per (backend, service). */
-  getBackendHealth(): BackendHealth[] {
-    const byBackend = new Map<string, BackendHealth>();
+  /** The shared checks this channel's wrappers hold, each once. */
+  heldChecks(): Set<SharedHealthCheck> {
+    const checks = new Set<SharedHealthCheck>();
     for (const subchannel of this.subchannels) {
-      const health = subchannel.getHealth();
-      byBackend.set(`${health.address}\u0000${health.service}`, health);
+      const check = subchannel.heldCheck();
+      if (check) checks.add(check);
     }
-    return [...byBackend.values()];
+    return checks;
+  }
+
+  /** The health of this channel's backends, one entry per (connection, service). */
+  getBackendHealth(): BackendHealth[] {
+    return [...this.heldChecks()].map((check) => check.health);
   }
 
   private warnPickFirst(subchannel: experimental.SubchannelInterface): void {

@@ -18,10 +18,8 @@ import type { HealthCheckLease, HealthCheckRegistry, SharedHealthCheck } from '.
 
 type ConnectivityStateListener = experimental.ConnectivityStateListener;
 
-/** What a wrapper tells its policy. */
+/** What a wrapper tells its policy (health changes are published by the shared check, once for all its wrappers). */
 export interface WrapperEvents {
-  /** The backend's health changed. */
-  changed(wrapper: HealthCheckingSubchannel): void;
   /** grpc-js took the wrapper into use (first `ref()`). */
   referenced(wrapper: HealthCheckingSubchannel): void;
   /** grpc-js let go of the wrapper (last `unref()`). */
@@ -35,13 +33,12 @@ export class HealthCheckingSubchannel extends experimental.BaseSubchannelWrapper
   private reported: ConnectivityState;
   private keepaliveTime = -1;
   private lease: HealthCheckLease | undefined;
-  private published = '';
   private readonly target: string;
 
   constructor(
     child: experimental.SubchannelInterface,
     private serviceName: string,
-    private readonly backoff: BackoffOptions | undefined,
+    private backoff: BackoffOptions | undefined,
     private readonly checks: HealthCheckRegistry,
     private readonly events: WrapperEvents,
   ) {
@@ -81,6 +78,17 @@ export class HealthCheckingSubchannel extends experimental.BaseSubchannelWrapper
       old.release();
     }
     this.update();
+  }
+
+  /** Backoff of Watch attempts from now on (a config update); the shared check takes it at once. */
+  setBackoff(backoff: BackoffOptions | undefined): void {
+    this.backoff = backoff;
+    this.lease?.check.setBackoff(backoff);
+  }
+
+  /** The shared check this wrapper holds, while grpc-js holds the wrapper. */
+  heldCheck(): SharedHealthCheck | undefined {
+    return this.lease?.check;
   }
 
   /**
@@ -148,21 +156,15 @@ export class HealthCheckingSubchannel extends experimental.BaseSubchannelWrapper
     this.update();
   };
 
-  /** Publishes health, then the connectivity state we report if it changed. */
+  /** Sets health, then reports the connectivity state if it changed. */
   private readonly update = (): void => {
-    const health = this.getHealth();
     // Health first, so a listener woken by READY below already sees it.
-    this.setHealthy(health.healthy);
-    const key = `${health.state}/${health.healthy}/${health.detail}`;
-    if (key !== this.published) {
-      this.published = key;
-      if (this.refs > 0) this.events.changed(this);
-    }
+    this.setHealthy(this.check()?.healthy ?? true);
     const next = this.computeState();
     const previous = this.reported;
     if (next === previous) return;
     this.reported = next;
-    trace(`${health.address} "${this.serviceName}": ${ConnectivityState[previous]} -> ${ConnectivityState[next]}`);
+    trace(`${this.child.getAddress()} "${this.serviceName}": ${ConnectivityState[previous]} -> ${ConnectivityState[next]}`);
     for (const listener of [...this.listeners]) listener(this, previous, next, this.keepaliveTime);
   };
 }

@@ -9,16 +9,22 @@
  * subchannel before it unrefs the old one, the same rule that keeps the
  * connection itself alive). The check follows the connection's state on its own:
  * a Watch runs exactly while the connection is READY and someone holds the check.
+ *
+ * Health changes are published here, once per check: not per wrapper (grpc-js
+ * makes new ones on every resolver update) and not per channel (channels share
+ * connections through grpc-js's subchannel pool).
  */
 import { type ChannelCredentials, type ChannelInterface, connectivityState as ConnectivityState, experimental } from '@grpc/grpc-js';
 import { HealthClient as GeneratedHealthClient } from '../generated/grpc/health/v1/health.js';
 import { type BackoffOptions, type HealthWatchEvent, HealthWatchLoop } from '../client/watch-loop.js';
-import { type BackendHealth, type BackendHealthState, BoundedKeySet, trace, warn } from './backend-health.js';
+import { type BackendHealth, type BackendHealthState, BoundedKeySet, publishHealthChange, trace, warn } from './backend-health.js';
 import { connectionChannel } from './grpc-js-compat.js';
 
 /** A running Watch loop, as a check sees it. */
 export interface RunningWatch {
   stop(): void;
+  /** Backoff settings for the next delays (a config update). */
+  setBackoff(backoff: BackoffOptions | undefined): void;
 }
 
 /** Starts the Watch loop of one connection (a seam: unit tests pass a fake). */
@@ -51,18 +57,21 @@ export class SharedHealthCheck {
   readonly target: string;
   readonly address: string;
   private state: BackendHealthState = 'IDLE';
-  private healthy = true;
+  private isHealthy = true;
   private detail = 'not connected';
   private since = new Date();
   private watch: RunningWatch | undefined;
+  /** The last (state, healthy, detail) published; undefined until the first. */
+  private published: string | undefined;
   /** Called after every change; one entry per lease. */
   readonly users = new Set<() => void>();
 
   constructor(
     private readonly connection: Connection,
     readonly service: string,
-    private readonly backoff: BackoffOptions | undefined,
+    private backoff: BackoffOptions | undefined,
     private readonly startWatch: WatchStarter,
+    private readonly onHealthChange: (health: () => BackendHealth) => void,
   ) {
     this.address = connection.getAddress();
     this.target = connectionChannel(connection).getTarget();
@@ -72,8 +81,30 @@ export class SharedHealthCheck {
 
   /** The latest health (a fresh object). */
   get health(): BackendHealth {
-    const { target, address, service, state, healthy, detail, since } = this;
+    const { target, address, service, state, isHealthy: healthy, detail, since } = this;
     return { target, address, service, state, healthy, detail, since };
+  }
+
+  /** Whether the balancer may pick this backend now. */
+  get healthy(): boolean {
+    return this.isHealthy;
+  }
+
+  /**
+   * Backoff for the Watch from now on: a running loop uses it for its next delay.
+   * With several channels on one connection, the last config applied wins.
+   */
+  setBackoff(backoff: BackoffOptions | undefined): void {
+    this.backoff = backoff;
+    this.watch?.setBackoff(backoff);
+  }
+
+  /** Publishes the health if it differs from what was last published (the first time: always). */
+  publish(): void {
+    const key = `${this.state}\u0000${this.isHealthy}\u0000${this.detail}`;
+    if (key === this.published) return;
+    this.published = key;
+    this.onHealthChange(() => this.health);
   }
 
   /** True while a Watch loop is running (tests). */
@@ -118,6 +149,7 @@ export class SharedHealthCheck {
         break;
       }
       case 'failure':
+      case 'closed': // not on a subchannel's own channel, which is never closed; a failure if it ever is
         this.set('FAILED', false, `health stream failed: ${event.error.message}`);
         break;
       case 'unimplemented':
@@ -134,14 +166,15 @@ export class SharedHealthCheck {
 
   private set(state: BackendHealthState, healthy: boolean, detail: string): void {
     if (state !== this.state) trace(`${this.address} "${this.service}": health ${state}${detail ? ` (${detail})` : ''}`);
-    if (state !== this.state || healthy !== this.healthy) this.since = new Date();
+    if (state !== this.state || healthy !== this.isHealthy) this.since = new Date();
     this.state = state;
-    this.healthy = healthy;
+    this.isHealthy = healthy;
     this.detail = detail;
   }
 
   private notify(): void {
     for (const user of [...this.users]) user();
+    this.publish();
   }
 }
 
@@ -156,7 +189,11 @@ export interface HealthCheckLease {
 export class HealthCheckRegistry {
   private readonly checks = new Map<Connection, Map<string, SharedHealthCheck>>();
 
-  constructor(private readonly startWatch: WatchStarter = startWatchLoop) {}
+  constructor(
+    private readonly startWatch: WatchStarter = startWatchLoop,
+    /** Where health changes go: {@link onBackendHealthChange} listeners by default. */
+    private readonly onHealthChange: (health: () => BackendHealth) => void = publishHealthChange,
+  ) {}
 
   /** The running check of this connection and service, if someone holds one. */
   peek(subchannel: experimental.SubchannelInterface, service: string): SharedHealthCheck | undefined {
@@ -177,13 +214,17 @@ export class HealthCheckRegistry {
       this.checks.set(connection, byService);
     }
     let check = byService.get(service);
+    const created = !check;
     if (!check) {
-      check = new SharedHealthCheck(connection, service, backoff, this.startWatch);
+      check = new SharedHealthCheck(connection, service, backoff, this.startWatch, this.onHealthChange);
       byService.set(service, check);
+    } else {
+      check.setBackoff(backoff); // the newest config's
     }
     // A distinct function per lease, so that two leases with the same callback count twice.
     const user = (): void => onChange();
     check.users.add(user);
+    if (created) check.publish(); // a new check's first state
     const held = check;
     let released = false;
     return {

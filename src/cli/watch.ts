@@ -38,6 +38,15 @@ export async function runWatch(values: FlagValues, log: (line: string) => void, 
   interrupted.addEventListener('abort', () => stop.abort(), { once: true });
   const cancelTimer = timeoutNs === undefined ? undefined : setLongTimeout(() => stop.abort(), nsToMs(timeoutNs));
   const client = await clientFor(settings);
+  // A Watch that grpc-js drops without ending it (Node 20, trailers over the header
+  // limit: grpc-js-compat 13) leaves nothing to wait for, and Node would exit with
+  // code 13 and no line: end the watch when the event loop empties under it.
+  let stranded = false;
+  const onStranded = () => {
+    stranded = true;
+    stop.abort();
+  };
+  process.once('beforeExit', onStranded);
   let last: ServingStatus | undefined;
   let lastFailure: { code: GrpcStatus; details: string } | undefined;
   const stamp = () => new Date().toISOString();
@@ -66,12 +75,20 @@ export async function runWatch(values: FlagValues, log: (line: string) => void, 
             }),
           );
         log(`${stamp()}  ${line}`);
-      } else {
+      } else if (event.type === 'unimplemented') {
         throw new CliFailure(
           EXIT.RPC_FAILURE,
           `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ${event.error.details}`,
         );
+      } else {
+        throw new CliFailure(EXIT.RPC_FAILURE, `error: health rpc failed: ${goStatusText(event.error.code, event.error.details)}`);
       }
+    }
+    if (stranded) {
+      throw new CliFailure(
+        EXIT.RPC_FAILURE,
+        'error: health rpc failed: the Watch call stopped without a status and nothing is left to wait for (the connection is wedged)',
+      );
     }
     if (until === undefined) return EXIT.OK; // interrupted: a watch ends that way
     const waited = timeoutNs === undefined ? '' : ` within ${formatGoDuration(timeoutNs)}`;
@@ -83,6 +100,7 @@ export async function runWatch(values: FlagValues, log: (line: string) => void, 
     }
     throw new CliFailure(EXIT.RPC_FAILURE, `error: health rpc failed${waited}: ${goStatusText(lastFailure.code, lastFailure.details)}`);
   } finally {
+    process.off('beforeExit', onStranded);
     cancelTimer?.();
     client.close();
   }

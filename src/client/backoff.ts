@@ -64,12 +64,23 @@ export function checkBackoff(raw: unknown, label = 'backoff'): BackoffOptions {
  * `reset()` starts over from the initial delay (after an attempt that got a message).
  */
 export class Backoff {
-  private readonly settings: Required<BackoffOptions>;
+  private settings: Required<BackoffOptions>;
   private attempts = 0;
 
   /** @throws {@link HealthArgumentError} for settings {@link checkBackoff} refuses. */
-  constructor(options: BackoffOptions = {}, label = 'backoff') {
+  constructor(
+    options: BackoffOptions = {},
+    private readonly label = 'backoff',
+  ) {
     this.settings = { ...DEFAULT_BACKOFF, ...checkBackoff(options, label) };
+  }
+
+  /**
+   * Takes new settings (unset fields: the defaults) for the next delays; the attempt count is kept.
+   * @throws {@link HealthArgumentError} for settings {@link checkBackoff} refuses; the old ones then stay.
+   */
+  configure(options: BackoffOptions = {}): void {
+    this.settings = { ...DEFAULT_BACKOFF, ...checkBackoff(options, this.label) };
   }
 
   /** The delay before the next attempt, whole ms; counts the attempt. */

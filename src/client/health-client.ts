@@ -2,7 +2,8 @@
  * `HealthClient`: typed Check, List and a single Watch stream over grpc-js.
  *
  * Every call carries a deadline (Check and List) or can be cancelled (Watch); every
- * failure is a {@link HealthRpcError} with the gRPC code.
+ * failure is a {@link HealthRpcError} with the gRPC code, a call on a closed client
+ * included (`CANCELLED`, as grpc-go answers on a closed connection).
  */
 import {
   type ChannelInterface,
@@ -17,6 +18,7 @@ import { HealthArgumentError, HealthRpcError } from '../errors.js';
 import { shownValue } from '../shown-value.js';
 import { type ServingStatus, statusFromWire } from '../status.js';
 import { type BackoffOptions, type HealthWatchEvent, HealthWatchLoop } from './watch-loop.js';
+import { callStartFailure } from '../balancer/grpc-js-compat.js';
 
 /** Default deadline of {@link HealthClient.check} and {@link HealthClient.list}: 1 s, as grpc-health-probe and Kubernetes use. */
 export const DEFAULT_TIMEOUT_MS = 1000;
@@ -131,7 +133,8 @@ export class HealthClient {
    *
    * Resolves with the status whatever it is (`NOT_SERVING` included); rejects with a
    * {@link HealthRpcError}: `NOT_FOUND` when the server does not know the service,
-   * `UNIMPLEMENTED` when it has no health service, `DEADLINE_EXCEEDED`, `UNAVAILABLE`...
+   * `UNIMPLEMENTED` when it has no health service, `DEADLINE_EXCEEDED`, `UNAVAILABLE`,
+   * `CANCELLED` when aborted or when the client is closed...
    */
   check(service = '', options: UnaryCallOptions = {}): Promise<ServingStatus> {
     return this.unary('Check', service, options, (metadata, callOptions, done) =>
@@ -156,13 +159,14 @@ export class HealthClient {
    * Watches `service` over one stream: yields the current status at once, then each
    * change. Ends when the server ends the stream with OK, when the loop is left
    * (`break`), or when `options.signal` aborts; throws a {@link HealthRpcError} for
-   * any other ending (`UNIMPLEMENTED`, `UNAVAILABLE`...). It does not reconnect.
+   * any other ending (`UNIMPLEMENTED`, `UNAVAILABLE`, `CANCELLED` on a closed
+   * client...). It does not reconnect.
    */
   async *watch(service = '', options: WatchOptions = {}): AsyncGenerator<ServingStatus, void, undefined> {
     checkCall(service, options);
     const { signal } = options;
     if (signal?.aborted) return;
-    const call = this.raw.watch({ service }, options.metadata ?? new Metadata());
+    const call = this.startCall('Watch', service, () => this.raw.watch({ service }, options.metadata ?? new Metadata()));
     const cancel = (): void => call.cancel();
     signal?.addEventListener('abort', cancel, { once: true });
     try {
@@ -181,8 +185,9 @@ export class HealthClient {
   /**
    * Watches `service` for as long as the loop runs, surviving disconnects: yields
    * each status, each failure (with the delay before the next attempt), and ends
-   * after `unimplemented` (the server has no health service), when the loop is
-   * left, or when `options.signal` aborts. Never throws for RPC failures.
+   * after `unimplemented` (the server has no health service) or `closed` (this
+   * client was closed), when the loop is left, or when `options.signal` aborts.
+   * Never throws for RPC failures.
    * See {@link HealthWatchLoop} for the retry rules.
    */
   async *watchHealth(service = '', options: WatchHealthOptions = {}): AsyncGenerator<HealthWatchEvent, void, undefined> {
@@ -211,7 +216,7 @@ export class HealthClient {
         const event = queue.shift();
         if (event) {
           yield event;
-          if (event.type === 'unimplemented') return;
+          if (event.type === 'unimplemented' || event.type === 'closed') return;
         } else if (signal?.aborted) {
           return;
         } else {
@@ -225,7 +230,11 @@ export class HealthClient {
     }
   }
 
-  /** Closes the channel (unless it was given to {@link overChannel}). */
+  /**
+   * Closes the channel (unless it was given to {@link overChannel}). Later calls
+   * reject with a {@link HealthRpcError} `CANCELLED`, and `watchHealth` loops end with
+   * a `closed` event once their open stream ends.
+   */
   close(): void {
     // grpc-js's Client.close() closes an overriding channel too, which is not ours.
     if (this.ownsChannel) this.raw.close();
@@ -251,15 +260,26 @@ export class HealthClient {
       }
       const deadline = deadlineOf(options.deadline, this.timeoutMs);
       const cancel = (): void => call.cancel();
-      const call = start(options.metadata ?? new Metadata(), { deadline }, (error, value) => {
-        signal?.removeEventListener('abort', cancel);
-        if (error || value === undefined) {
-          reject(HealthRpcError.from(method, service, error ?? { code: GrpcStatus.INTERNAL, details: 'empty reply' }));
-        } else {
-          resolve(value);
-        }
-      });
+      const call = this.startCall(method, service, () =>
+        start(options.metadata ?? new Metadata(), { deadline }, (error, value) => {
+          signal?.removeEventListener('abort', cancel);
+          if (error || value === undefined) {
+            reject(HealthRpcError.from(method, service, error ?? { code: GrpcStatus.INTERNAL, details: 'empty reply' }));
+          } else {
+            resolve(value);
+          }
+        }),
+      );
       signal?.addEventListener('abort', cancel, { once: true });
     });
+  }
+
+  /** Starts a call; what grpc-js throws instead of failing it (a closed client) becomes a {@link HealthRpcError}. */
+  private startCall<T>(method: HealthRpcError['method'], service: string | undefined, start: () => T): T {
+    try {
+      return start();
+    } catch (thrown) {
+      throw HealthRpcError.from(method, service, callStartFailure(this.raw, thrown));
+    }
   }
 }

@@ -54,12 +54,68 @@ describe('HealthCheckLoadBalancingConfig: backoff', () => {
     const logged: string[] = [];
     grpc.setLogger({ error: (...args: unknown[]) => logged.push(args.join(' ')), info: () => {}, debug: () => {} } as unknown as Console);
     try {
-      assert.throws(() => parse({ maxMs: 0 }), HealthArgumentError);
+      // A value no other test uses: each distinct refusal is logged once per process.
+      assert.throws(() => parse({ maxMs: -31 }), HealthArgumentError);
     } finally {
       grpc.setLogger(console);
     }
     assert.equal(logged.length, 1);
     assert.match(logged[0]!, /health_check: backoff\.maxMs must be .*; this health_check config is not used/);
+  });
+});
+
+/** Runs `body` with grpc-js's logger collecting what it logs at its default verbosity (ERROR). */
+function logsOf(body: () => void): string[] {
+  const logged: string[] = [];
+  grpc.setLogger({ error: (...args: unknown[]) => logged.push(args.join(' ')), info: () => {}, debug: () => {} } as unknown as Console);
+  try {
+    body();
+  } finally {
+    grpc.setLogger(console);
+  }
+  return logged;
+}
+
+describe('HealthCheckLoadBalancingConfig: a refused config is never silent', () => {
+  it('logs a childPolicy grpc-js cannot use, with grpc-js own reason, once', () => {
+    for (const [childPolicy, reason] of [
+      [[{ round_robbin: {} }], /Unrecognized load balancing config name round_robbin/],
+      [
+        [{ outlier_detection: { child_policy: [{ pick_first: {} }] } }],
+        /outlier_detection LB policy cannot have a pick_first child policy/,
+      ],
+      [[{ pick_first: { shuffleAddressList: 'yes' } }], /shuffleAddressList must be a boolean/],
+    ] as const) {
+      const logged = logsOf(() => {
+        for (let i = 0; i < 3; i++) {
+          assert.throws(() => HealthCheckLoadBalancingConfig.createFromJson({ serviceName: 's', childPolicy }), reason);
+        }
+      });
+      assert.equal(logged.length, 1, `logged once: ${logged.join('\n')}`);
+      assert.match(logged[0]!, reason);
+      assert.match(
+        logged[0]!,
+        /health_check: no supported policy in childPolicy .*this health_check config is not used.*not health checked/,
+      );
+    }
+  });
+
+  it('logs a serviceName that is not a string, and a config that is not an object', () => {
+    const logged = logsOf(() => {
+      assert.throws(() => HealthCheckLoadBalancingConfig.createFromJson({ serviceName: ['s'] }), /serviceName must be a string/);
+      assert.throws(() => HealthCheckLoadBalancingConfig.createFromJson({ childPolicy: 'round_robin' }), /childPolicy must be a list/);
+    });
+    assert.equal(logged.length, 2, logged.join('\n'));
+    assert.match(logged[0]!, /health_check: serviceName must be a string; this health_check config is not used/);
+    assert.match(logged[1]!, /health_check: childPolicy must be a list of policies; this health_check config is not used/);
+  });
+
+  it('keeps grpc-js choice: the first usable entry, quietly skipping unknown ones before it', () => {
+    const logged = logsOf(() => {
+      const config = HealthCheckLoadBalancingConfig.createFromJson({ childPolicy: [{ round_robbin: {} }, { round_robin: {} }] });
+      assert.equal(config.childPolicy.getLoadBalancerName(), 'round_robin');
+    });
+    assert.deepEqual(logged, []);
   });
 });
 

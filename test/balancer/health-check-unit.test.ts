@@ -17,7 +17,7 @@ import { endpoints, type FakeWatch, fakeWatches, MOCK_TARGET, MockHelper, MockSu
 const { READY, IDLE, CONNECTING, TRANSIENT_FAILURE } = ConnectivityState;
 const serving = { type: 'status', status: 'SERVING' } as const;
 const notServing = { type: 'status', status: 'NOT_SERVING' } as const;
-const noEvents = { changed() {}, referenced() {}, destroyed() {} };
+const noEvents = { referenced() {}, destroyed() {} };
 
 let fake: ReturnType<typeof fakeWatches>;
 let registry: HealthCheckRegistry;
@@ -242,6 +242,99 @@ describe('HealthCheckLoadBalancer', () => {
     } finally {
       for (const off of offs) off();
     }
+  });
+});
+
+describe('health events: one per change of a shared check', () => {
+  let heard: string[];
+  let off: () => void;
+  beforeEach(() => {
+    heard = [];
+    off = onBackendHealthChange((h) => heard.push(`${h.address} ${h.state}`));
+  });
+  afterEach(() => off());
+
+  it('identical resolver updates with health unchanged fire no event', () => {
+    const helper = new MockHelper();
+    const lb = policy(helper, { serviceName: 's' });
+    try {
+      answerAll({ '127.0.0.1:2': 'NOT_SERVING' });
+      assert.equal(heard.length, 6, `each new backend's first state and its answer: ${heard.join(', ')}`);
+      heard.length = 0;
+      const config = HealthCheckLoadBalancingConfig.createFromJson({ serviceName: 's' });
+      for (let i = 0; i < 50; i++) lb.updateAddressList(endpoints(1, 2, 3), config, {}, '');
+      assert.deepEqual(heard, []);
+      assert.equal(fake.started.length, 3, 'and no new Watch');
+    } finally {
+      lb.destroy();
+    }
+  });
+
+  it('two channels on one connection: one change is one event, and backendHealth() lists each backend once', () => {
+    const helper = new MockHelper(); // one MockSubchannel per address: the channels share connections
+    const first = policy(helper, { serviceName: 's' });
+    const second = policy(helper, { serviceName: 's' });
+    try {
+      assert.equal(fake.started.length, 3, 'one Watch per connection');
+      answerAll({});
+      heard.length = 0;
+      only(fake.open().filter((w) => w.address === '127.0.0.1:2')).send(notServing);
+      assert.deepEqual(heard, ['127.0.0.1:2 NOT_SERVING']);
+      assert.deepEqual(
+        backendHealth(MOCK_TARGET)
+          .map((h) => `${h.address} ${h.state}`)
+          .sort(),
+        ['127.0.0.1:1 SERVING', '127.0.0.1:2 NOT_SERVING', '127.0.0.1:3 SERVING'],
+      );
+      assert.equal(first.getBackendHealth().length, 3);
+      second.destroy();
+      assert.equal(backendHealth(MOCK_TARGET).length, 3, 'still held by the first channel');
+    } finally {
+      first.destroy();
+      second.destroy();
+    }
+    assert.deepEqual(backendHealth(MOCK_TARGET), []);
+  });
+});
+
+describe('backoff of running checks', () => {
+  it('a new config backoff reaches the running shared checks; new wrappers do not undo it', () => {
+    const helper = new MockHelper();
+    const lb = policy(helper, { serviceName: 's', backoff: { initialMs: 100 } });
+    try {
+      assert.deepEqual(
+        fake.open().map((w) => w.backoff),
+        [{ initialMs: 100 }, { initialMs: 100 }, { initialMs: 100 }],
+      );
+      const next = HealthCheckLoadBalancingConfig.createFromJson({ serviceName: 's', backoff: { initialMs: 5000, jitter: 0 } });
+      lb.updateAddressList(endpoints(1, 2, 3), next, {}, '');
+      assert.equal(fake.started.length, 3, 'the same Watches');
+      assert.deepEqual(
+        fake.open().map((w) => w.backoff),
+        [
+          { initialMs: 5000, jitter: 0 },
+          { initialMs: 5000, jitter: 0 },
+          { initialMs: 5000, jitter: 0 },
+        ],
+      );
+      lb.updateAddressList(endpoints(1, 2, 3), HealthCheckLoadBalancingConfig.createFromJson({ serviceName: 's' }), {}, '');
+      assert.deepEqual(
+        fake.open().map((w) => w.backoff),
+        [undefined, undefined, undefined],
+        'a config without backoff: the defaults again',
+      );
+    } finally {
+      lb.destroy();
+    }
+  });
+
+  it('a check that is not watching (connection not READY) starts with the newest backoff', () => {
+    const subchannel = new MockSubchannel('a:1', IDLE);
+    const wrapper = wrap(subchannel);
+    wrapper.ref();
+    wrapper.setBackoff({ initialMs: 42 });
+    subchannel.setState(READY);
+    assert.deepEqual(only(fake.open()).backoff, { initialMs: 42 });
   });
 });
 

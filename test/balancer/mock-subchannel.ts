@@ -4,7 +4,7 @@
  * records what the policy reports, and a fake Watch starter the test answers by hand.
  */
 import { type ChannelInterface, connectivityState as ConnectivityState, experimental } from '@grpc/grpc-js';
-import type { HealthWatchEvent } from '../../src/client/watch-loop.js';
+import type { BackoffOptions, HealthWatchEvent } from '../../src/client/watch-loop.js';
 import type { RunningWatch, WatchStarter } from '../../src/balancer/shared-health-check.js';
 
 type Listener = experimental.ConnectivityStateListener;
@@ -93,17 +93,20 @@ export interface FakeWatch {
   address: string;
   service: string;
   stopped: boolean;
+  /** The backoff it runs with: the starter's, then each setBackoff's. */
+  backoff: BackoffOptions | undefined;
   send(event: HealthWatchEvent): void;
 }
 
 /** A Watch starter that records every Watch and lets the test answer. */
 export function fakeWatches(): { start: WatchStarter; started: FakeWatch[]; open(): FakeWatch[] } {
   const started: FakeWatch[] = [];
-  const start: WatchStarter = (channel, service, _backoff, onEvent): RunningWatch => {
+  const start: WatchStarter = (channel, service, backoff, onEvent): RunningWatch => {
     const watch: FakeWatch = {
       address: (channel as unknown as { address: string }).address,
       service,
       stopped: false,
+      backoff,
       send: (event) => {
         if (!watch.stopped) onEvent(event);
       },
@@ -112,6 +115,9 @@ export function fakeWatches(): { start: WatchStarter; started: FakeWatch[]; open
     return {
       stop: () => {
         watch.stopped = true;
+      },
+      setBackoff: (next) => {
+        watch.backoff = next;
       },
     };
   };

@@ -214,3 +214,25 @@ describe('HealthClient: over an existing channel', () => {
     });
   });
 });
+
+describe('HealthClient: a closed client', () => {
+  it('rejects Check, List and Watch with HealthRpcError CANCELLED, not a bare Error', async () => {
+    const h = await startHealth();
+    try {
+      assert.equal(await h.client.check(''), 'SERVING');
+      h.client.close();
+      for (const [what, call] of [
+        ['Check', () => h.client.check('')],
+        ['List', () => h.client.list()],
+        ['Watch', () => h.client.watch('').next()],
+      ] as const) {
+        const error = await failure(call());
+        assert.equal(error.code, grpc.status.CANCELLED, what);
+        assert.equal(error.method, what);
+        assert.match(error.message, /CANCELLED: the client is closed/);
+      }
+    } finally {
+      h.close();
+    }
+  });
+});

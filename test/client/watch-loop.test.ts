@@ -51,20 +51,30 @@ class FakeCall extends EventEmitter {
   end(code = grpc.status.UNAVAILABLE): void {
     this.emit('status', { code, details: 'scripted', metadata: new grpc.Metadata() });
   }
+  /** grpc-js drops the call: the stream ends with no status. */
+  drop(): void {
+    this.emit('end');
+    this.emit('close');
+  }
 }
 
 /**
  * A HealthWatchLoop over a fake client, with setTimeout faked: attempts open only
  * when the test advances the clock, so delays are checked to the millisecond.
  */
-function fakeLoop(backoff?: BackoffOptions) {
+function fakeLoop(
+  backoff?: BackoffOptions,
+  startCall: () => FakeCall = () => new FakeCall(),
+  channelState: () => grpc.connectivityState = () => grpc.connectivityState.READY,
+) {
   const calls: FakeCall[] = [];
   const client = {
     watch: () => {
-      const call = new FakeCall();
+      const call = startCall();
       calls.push(call);
       return call;
     },
+    getChannel: () => ({ getConnectivityState: channelState }),
   } as unknown as GeneratedHealthClient;
   const events: HealthWatchEvent[] = [];
   const loop = new HealthWatchLoop(client, 's', (event) => events.push(event), { backoff });
@@ -142,6 +152,78 @@ describe('HealthWatchLoop: backoff (fake timers)', () => {
       events.map((e) => (e.type === 'failure' ? e.retryInMs : e.type)),
       [100, 200, 'status', 0, 100],
     );
+  });
+
+  it('counts a call that ends without a status as a failure, retried after the backoff', async () => {
+    const { loop, calls, events } = fakeLoop({ initialMs: 100, multiplier: 2, jitter: 0 });
+    loop.start();
+    calls[0]!.drop();
+    assert.deepEqual(
+      events.map((e) => (e.type === 'failure' ? `${e.error.code} ${e.retryInMs}` : e.type)),
+      [`${grpc.status.INTERNAL} 100`],
+    );
+    assert.match(events[0]!.type === 'failure' ? events[0]!.error.details : '', /ended without a status/);
+    mock.timers.tick(100);
+    assert.equal(calls.length, 2, 'retried after the backoff');
+    // An 'error' with no 'status' after it: a failure with the error's code, once.
+    calls[1]!.emit('error', Object.assign(new Error('x'), { code: grpc.status.UNAVAILABLE, details: 'gone' }));
+    calls[1]!.drop();
+    await nextTick();
+    assert.deepEqual(
+      events.map((e) => (e.type === 'failure' ? `${e.error.code} ${e.retryInMs}` : e.type)),
+      [`${grpc.status.INTERNAL} 100`, `${grpc.status.INTERNAL} 200`],
+    );
+    mock.timers.tick(200);
+    assert.equal(calls.length, 3);
+    calls[2]!.emit('error', Object.assign(new Error('x'), { code: grpc.status.UNAVAILABLE, details: 'gone' }));
+    await nextTick();
+    assert.equal(events.length, 3);
+    assert.equal(events[2]!.type === 'failure' && events[2]!.error.code, grpc.status.UNAVAILABLE);
+    // A call that ends properly is not counted twice by its later 'end' and 'close'.
+    mock.timers.tick(400);
+    calls[3]!.end(grpc.status.UNAVAILABLE);
+    calls[3]!.drop();
+    await nextTick();
+    assert.equal(events.length, 4);
+    loop.stop();
+  });
+
+  it('a call that throws instead of starting is a failure retried with backoff; a closed client ends the loop', () => {
+    let closed = false;
+    const { loop, calls, events } = fakeLoop(
+      { initialMs: 100, jitter: 0 },
+      () => {
+        throw new Error(closed ? 'Channel has been shut down' : 'boom');
+      },
+      () => (closed ? grpc.connectivityState.SHUTDOWN : grpc.connectivityState.READY),
+    );
+    loop.start();
+    assert.equal(calls.length, 0);
+    assert.deepEqual(
+      events.map((e) => (e.type === 'failure' ? `${e.error.code} ${e.retryInMs} ${e.error.details}` : e.type)),
+      [`${grpc.status.INTERNAL} 100 the call could not start: boom`],
+    );
+    closed = true;
+    mock.timers.tick(100);
+    assert.equal(events.length, 2);
+    const last = events[1]!;
+    assert.equal(last.type, 'closed');
+    assert.equal(last.type === 'closed' && last.error.code, grpc.status.CANCELLED);
+    assert.equal(loop.running, false);
+    mock.timers.tick(100_000);
+    assert.equal(events.length, 2, 'no retry after closed');
+  });
+
+  it('setBackoff() changes the next delay and keeps the attempt count', () => {
+    const { loop, failBare } = fakeLoop({ initialMs: 100, multiplier: 2, jitter: 0 });
+    loop.start();
+    assert.equal(failBare(), 100);
+    assert.equal(failBare(), 200);
+    loop.setBackoff({ initialMs: 10, multiplier: 3, jitter: 0 });
+    assert.equal(failBare(), 90, 'third attempt: 10 x 3^2');
+    assert.throws(() => loop.setBackoff({ initialMs: 0 }), HealthArgumentError);
+    assert.equal(failBare(), 270, 'a refused setting leaves the last good one');
+    loop.stop();
   });
 
   it('stop() drops a pending retry', () => {
@@ -300,6 +382,35 @@ describe('HealthClient.watchHealth', () => {
         server.forceShutdown();
       }
     } finally {
+      h.close();
+    }
+  });
+
+  it('ends with a closed event when its client is closed, instead of crashing the process from a timer', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.prependListener('uncaughtException', onUncaught);
+    const h = await startHealth();
+    try {
+      const seen: string[] = [];
+      let closedEvent: HealthWatchEvent | undefined;
+      const read = (async () => {
+        for await (const event of h.client.watchHealth('', { backoff: { initialMs: 20, jitter: 0 } })) {
+          seen.push(event.type);
+          if (event.type === 'status') {
+            h.client.close(); // the usual shutdown order: the client first...
+            h.server.forceShutdown(); // ...then the stream ends, and the loop tries again
+          }
+          if (event.type === 'closed') closedEvent = event;
+        }
+      })();
+      await within(read, 10_000, 'watchHealth to end');
+      assert.deepEqual(uncaught, []);
+      assert.deepEqual(seen.slice(0, 1), ['status']);
+      assert.equal(seen.at(-1), 'closed');
+      assert.ok(closedEvent?.type === 'closed' && closedEvent.error.code === grpc.status.CANCELLED);
+    } finally {
+      process.off('uncaughtException', onUncaught);
       h.close();
     }
   });
