@@ -187,7 +187,9 @@ export class HealthClient {
    * each status, each failure (with the delay before the next attempt), and ends
    * after `unimplemented` (the server has no health service) or `closed` (this
    * client was closed), when the loop is left, or when `options.signal` aborts.
-   * Never throws for RPC failures.
+   * Never throws for RPC failures. A connection that goes silent (a frozen server,
+   * or on Node 20 a reply whose trailers exceed the header limit) shows only through
+   * HTTP/2 keepalive: give the client `grpc.keepalive_time_ms` to notice it.
    * See {@link HealthWatchLoop} for the retry rules.
    */
   async *watchHealth(service = '', options: WatchHealthOptions = {}): AsyncGenerator<HealthWatchEvent, void, undefined> {

@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { connectivityState as ConnectivityState, experimental } from '@grpc/grpc-js';
 import { GeneratedHealthClient, healthCheckChannelOptions } from '../../src/index.js';
-import { cancelForGood, connectionChannel, EXPERIMENTAL_EXPORTS_USED } from '../../src/balancer/grpc-js-compat.js';
+import { callStartFailure, cancelForGood, connectionChannel, EXPERIMENTAL_EXPORTS_USED } from '../../src/balancer/grpc-js-compat.js';
+import { startOversizedTrailersServer } from '../client/oversized-trailers-server.js';
 import { startBackends, who, WhoClient } from '../backends.js';
 import { startServer, until, within } from '../helpers.js';
 import { endpoints, MockHelper } from './mock-subchannel.js';
@@ -161,5 +162,65 @@ describe('grpc-js compatibility', { timeout: 15_000 }, () => {
     const { createRequire } = await import('node:module');
     const cache = createRequire(import.meta.url).cache;
     assert.ok(Object.keys(cache).some((file) => file.endsWith('/@grpc/grpc-js/build/src/index.js')));
+  });
+
+  it('11. a call on a closed client throws synchronously, with no code, and the channel reports SHUTDOWN', () => {
+    const client = new GeneratedHealthClient('127.0.0.1:1', grpc.credentials.createInsecure());
+    client.close();
+    let thrown: unknown;
+    try {
+      client.check({ service: '' }, () => assert.fail('no callback expected'));
+    } catch (error) {
+      thrown = error;
+    }
+    assert.ok(thrown instanceof Error && /Channel has been shut down/.test(thrown.message), String(thrown));
+    assert.equal((thrown as { code?: unknown }).code, undefined);
+    assert.throws(() => client.watch({ service: '' }), /Channel has been shut down/);
+    assert.equal(client.getChannel().getConnectivityState(false), ConnectivityState.SHUTDOWN);
+    assert.deepEqual(callStartFailure(client, thrown), { code: grpc.status.CANCELLED, details: 'the client is closed', closed: true });
+  });
+
+  it("12. a client stream emits 'error' just before 'status', and 'status' before 'end' and 'close'", async () => {
+    const server = await startServer((s) =>
+      s.addService(STREAM_SERVICE, {
+        stream: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
+          call.write(Buffer.from('hi'));
+          if (call.request.toString() === 'error') call.emit('error', { code: grpc.status.INTERNAL, details: 'x' });
+          else call.end();
+        },
+      }),
+    );
+    const client = new StreamClient(server.address, grpc.credentials.createInsecure());
+    try {
+      for (const how of ['end', 'error']) {
+        const events: string[] = [];
+        const call = client.makeServerStreamRequest(STREAM_SERVICE.stream.path, identity, identity, Buffer.from(how));
+        for (const name of ['data', 'error', 'status', 'end', 'close']) call.on(name, () => events.push(name));
+        await within(new Promise((resolve) => call.on('close', resolve)), 3000, `the ${how} call to close`);
+        assert.deepEqual(events, how === 'end' ? ['data', 'status', 'end', 'close'] : ['data', 'error', 'status', 'end', 'close']);
+      }
+    } finally {
+      client.close();
+      server.stop();
+    }
+  });
+
+  it('13. trailers over the header limit: the call ends INTERNAL (Node >= 22), or only by keepalive (Node 20)', async () => {
+    const server = await startOversizedTrailersServer();
+    const client = new GeneratedHealthClient(server.address, grpc.credentials.createInsecure(), {
+      'grpc.use_local_subchannel_pool': 1,
+      'grpc.keepalive_time_ms': 500,
+      'grpc.keepalive_timeout_ms': 500,
+    });
+    try {
+      const call = client.watch({ service: '' });
+      call.on('error', () => {});
+      const status = await within(new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve)), 10_000, 'the call to end');
+      const node20 = Number(process.versions.node.split('.')[0]) < 22;
+      assert.equal(status.code, node20 ? grpc.status.UNAVAILABLE : grpc.status.INTERNAL, status.details);
+    } finally {
+      client.close();
+      server.close();
+    }
   });
 });
