@@ -13,7 +13,8 @@ import {
   type ServiceError,
   status as GrpcStatus,
 } from '@grpc/grpc-js';
-import { HealthClient as GeneratedHealthClient } from '../generated/grpc/health/v1/health.js';
+import type { HealthClient as GeneratedHealthClient } from '../generated/grpc/health/v1/health.js';
+import { HealthRpcClient } from './list-reply.js';
 import { HealthArgumentError, HealthRpcError } from '../errors.js';
 import { shownValue } from '../shown-value.js';
 import { type ServingStatus, statusFromWire } from '../status.js';
@@ -102,7 +103,11 @@ function checkCall(service: unknown, options: unknown): void {
  * ```
  */
 export class HealthClient {
-  /** The generated grpc-js client underneath, for anything this class does not cover. */
+  /**
+   * The generated grpc-js client underneath, for anything this class does not cover;
+   * its List replies keep every service name (`__proto__` included), in an object
+   * without a prototype.
+   */
   readonly raw: GeneratedHealthClient;
   private readonly timeoutMs: number;
   private readonly ownsChannel: boolean;
@@ -117,7 +122,7 @@ export class HealthClient {
     this.timeoutMs = timeoutMs;
     this.ownsChannel = clientOptions.channelOverride === undefined;
     deadlineOf(undefined, timeoutMs); // validates timeoutMs
-    this.raw = new GeneratedHealthClient(target, credentials, clientOptions);
+    this.raw = new HealthRpcClient(target, credentials, clientOptions);
   }
 
   /** A client that calls over an existing grpc-js channel; `close()` then leaves the channel open. */
@@ -143,7 +148,8 @@ export class HealthClient {
   }
 
   /**
-   * Every service the server knows and its status (the `List` RPC, gRFC A90).
+   * Every service the server knows and its status (the `List` RPC, gRFC A90), each
+   * name as the server sent it (`__proto__` and `constructor` included).
    * Rejects with `RESOURCE_EXHAUSTED` when the server has too many to list, and
    * `UNIMPLEMENTED` when the server predates List.
    */

@@ -236,3 +236,33 @@ describe('HealthClient: a closed client', () => {
     }
   });
 });
+
+describe('HealthClient.list: every name comes back', () => {
+  it('lists services named "__proto__" and "constructor" like any other', async () => {
+    const h = await startHealth({
+      statuses: JSON.parse('{"__proto__": "NOT_SERVING", "constructor": "SERVING", "hasOwnProperty": "NOT_SERVING", "a.A": "SERVING"}'),
+    });
+    try {
+      const listed = await h.client.list();
+      assert.deepEqual(
+        [...listed].sort(([a], [b]) => a.localeCompare(b)),
+        [
+          ['', 'SERVING'],
+          ['__proto__', 'NOT_SERVING'],
+          ['a.A', 'SERVING'],
+          ['constructor', 'SERVING'],
+          ['hasOwnProperty', 'NOT_SERVING'],
+        ],
+      );
+      // The raw client decodes the same way: own entries of an object without a prototype.
+      const reply = await new Promise<{ statuses: Record<string, { status: number }> }>((resolve, reject) =>
+        h.client.raw.list({}, (error, value) => (error ? reject(error) : resolve(value!))),
+      );
+      assert.equal(Object.getPrototypeOf(reply.statuses), null);
+      assert.deepEqual(Object.keys(reply.statuses).sort(), ['', '__proto__', 'a.A', 'constructor', 'hasOwnProperty']);
+      assert.equal(reply.statuses['__proto__']!.status, 2);
+    } finally {
+      h.close();
+    }
+  });
+});
