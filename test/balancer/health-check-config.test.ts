@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { HealthArgumentError, HealthCheckLoadBalancingConfig } from '../../src/index.js';
+import { startBackends, who, WhoClient } from '../backends.js';
 
 const parse = (backoff: unknown) => HealthCheckLoadBalancingConfig.createFromJson({ serviceName: 's', backoff });
 
@@ -108,6 +109,31 @@ describe('HealthCheckLoadBalancingConfig: a refused config is never silent', () 
     assert.equal(logged.length, 2, logged.join('\n'));
     assert.match(logged[0]!, /health_check: serviceName must be a string; this health_check config is not used/);
     assert.match(logged[1]!, /health_check: childPolicy must be a list of policies; this health_check config is not used/);
+  });
+
+  it('on a real channel: grpc-js falls back to pick_first, and the error is logged at its default verbosity', async () => {
+    const [backend] = await startBackends(1);
+    backend!.health.setStatus('', 'NOT_SERVING');
+    const logged: string[] = [];
+    grpc.setLogger({ error: (...args: unknown[]) => logged.push(args.join(' ')), info: () => {}, debug: () => {} } as unknown as Console);
+    const client = new WhoClient(backend!.address, grpc.credentials.createInsecure(), {
+      'grpc.use_local_subchannel_pool': 1,
+      'grpc.service_config': JSON.stringify({
+        loadBalancingConfig: [{ health_check: { serviceName: '', childPolicy: [{ round_robbin_on_a_channel: {} }] } }],
+      }),
+    });
+    try {
+      assert.equal(await who(client), 'b0', 'unchecked: the NOT_SERVING backend is used');
+      assert.equal(
+        logged.filter((line) => /Unrecognized load balancing config name round_robbin_on_a_channel/.test(line)).length,
+        1,
+        logged.join('\n'),
+      );
+    } finally {
+      grpc.setLogger(console);
+      client.close();
+      backend!.stop();
+    }
   });
 
   it('keeps grpc-js choice: the first usable entry, quietly skipping unknown ones before it', () => {
