@@ -21,8 +21,9 @@ const { metafile } = await build({
   // grpc-js loads @grpc/proto-loader (and protobufjs) only for channelz and ORCA,
   // which no command uses: left out of the bundle, resolved from node_modules if ever needed.
   external: ['@grpc/proto-loader'],
-  // grpc-js is CommonJS and calls require() for Node's built-ins.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  // grpc-js is CommonJS and calls require() for Node's built-ins. (getBuiltinModule, not
+  // an import of node:module: that would evaluate its lazy exports in every chunk's first load.)
+  banner: { js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);" },
   metafile: true,
   logLevel: 'warning',
 });

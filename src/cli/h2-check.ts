@@ -3,9 +3,11 @@
  *
  * Why: a probe is started per container every few seconds, and evaluating grpc-js
  * costs more CPU than the whole Check (issue 20; `npm run bench -- startup`). This
- * module makes the one unary call itself, the messages encoded by the generated
- * @bufbuild/protobuf code. It is the only place the project speaks HTTP/2 itself;
- * `watch`, `list`, `serve` and `dashboard` use grpc-js.
+ * module makes the one unary call itself, the messages encoded by code buf generates
+ * from proto/ (ts-proto's messages-only output on @bufbuild/protobuf's wire codec,
+ * src/generated/wire: a few KB, where booting protoc-gen-es's descriptors alone takes
+ * ~15 ms of CPU). It is the only place the project speaks HTTP/2 itself; `watch`,
+ * `list`, `serve` and `dashboard` use grpc-js.
  *
  * The rules it follows:
  * - gRPC over HTTP/2 (grpc/grpc doc/PROTOCOL-HTTP2.md): `POST /grpc.health.v1.Health/Check`
@@ -27,19 +29,18 @@
  *   (doc/http-grpc-status-mapping.md: 400 → INTERNAL, 401 → UNAUTHENTICATED, 403 →
  *   PERMISSION_DENIED, 404 → UNIMPLEMENTED, 429/502/503/504 → UNAVAILABLE, others UNKNOWN).
  */
-import { STATUS_CODES } from 'node:http';
-import { type ClientHttp2Session, type ClientHttp2Stream, connect, constants, type IncomingHttpHeaders } from 'node:http2';
-import { connect as netConnect } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
+import type { ConnectionOptions } from 'node:tls';
 import { Backoff } from '../client/backoff.js';
-import {
-  HealthCheckRequestSchema,
-  HealthCheckResponse_ServingStatus,
-  HealthCheckResponseSchema,
-} from '../generated/grpc/health/v1/health_pb.js';
+import { HealthCheckRequest, HealthCheckResponse, HealthCheckResponse_ServingStatus } from '../generated/wire/grpc/health/v1/health.js';
 import { GrpcCode } from '../grpc-code.js';
 import { setLongTimeout } from './duration.js';
+
+// Built-ins through process.getBuiltinModule rather than `import`: an ESM import of a
+// built-in evaluates every lazy export it has (node:net's BlockList, node:http's
+// undici...), milliseconds each probe would pay.
+const http2 = process.getBuiltinModule('node:http2');
+const { constants } = http2;
 
 /** Where to connect: a TCP host and port, or a Unix socket; `tls` options for `-tls`. */
 export interface H2Endpoint {
@@ -92,9 +93,13 @@ export function endpointOf(target: string): Omit<H2Endpoint, 'tls'> {
 /** One connection attempt: a session that is usable once 'remoteSettings' fires. */
 function connectOnce(endpoint: H2Endpoint): ClientHttp2Session {
   const where = endpoint.path !== undefined ? { path: endpoint.path } : { host: endpoint.host ?? 'localhost', port: endpoint.port ?? 443 };
-  return connect(`${endpoint.tls ? 'https' : 'http'}://localhost`, {
+  const { tls } = endpoint;
+  return http2.connect(`${tls ? 'https' : 'http'}://localhost`, {
     settings: { enablePush: false },
-    createConnection: () => (endpoint.tls ? tlsConnect({ ...endpoint.tls, ...where, ALPNProtocols: ['h2'] }) : netConnect(where)),
+    createConnection: () =>
+      tls
+        ? process.getBuiltinModule('node:tls').connect({ ...tls, ...where, ALPNProtocols: ['h2'] })
+        : process.getBuiltinModule('node:net').connect(where),
   });
 }
 
@@ -180,11 +185,11 @@ export class H2Session {
       const fail = (code: number, details: string) => settle(new CallError(code, details));
       const onAbort = () => fail(GrpcCode.CANCELLED, 'context canceled');
       const cancelTimer = setLongTimeout(() => fail(GrpcCode.DEADLINE_EXCEEDED, 'context deadline exceeded'), options.timeoutMs);
-      const deadline = performance.now() + options.timeoutMs;
+      const deadline = Date.now() + options.timeoutMs;
       if (options.signal.aborted) return onAbort();
       options.signal.addEventListener('abort', onAbort, { once: true });
 
-      let message: Uint8Array = toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema, { service }));
+      let message: Uint8Array = HealthCheckRequest.encode({ service }).finish();
       if (options.gzip) message = gzipSync(message);
       const frame = Buffer.alloc(5 + message.length);
       frame[0] = options.gzip ? 1 : 0;
@@ -266,7 +271,7 @@ export class H2Session {
           return fail(GrpcCode.INTERNAL, 'server closed the stream without sending trailers');
         let code = rstToGrpc(rstCode);
         // A CANCEL after our deadline passed was most likely caused by it (grpc-go's rule).
-        if (code === GrpcCode.CANCELLED && performance.now() >= deadline) code = GrpcCode.DEADLINE_EXCEEDED;
+        if (code === GrpcCode.CANCELLED && Date.now() >= deadline) code = GrpcCode.DEADLINE_EXCEEDED;
         fail(code, `stream terminated by RST_STREAM with error code: ${h2ErrorName(rstCode)}`);
       });
       stream.end(frame);
@@ -274,11 +279,10 @@ export class H2Session {
   }
 }
 
-/** gzip, loaded only with `-gzip` (or a compressed answer). */
-let zlib: typeof import('node:zlib') | undefined;
-const requireZlib = () => (zlib ??= process.getBuiltinModule?.('node:zlib') ?? undefined);
+/** node:zlib, loaded only with `-gzip` (or a compressed answer). */
+const zlib = () => process.getBuiltinModule('node:zlib');
 function gzipSync(data: Uint8Array): Uint8Array {
-  return requireZlib()!.gzipSync(data);
+  return zlib().gzipSync(data);
 }
 
 /** The `grpc-timeout` value: the smallest unit that keeps it within 8 digits, rounded up. */
@@ -303,7 +307,9 @@ function notGrpc(head: IncomingHttpHeaders): { code: number; details: string } |
   const grpc = contentType === 'application/grpc' || /^application\/grpc[+;]/.test(contentType);
   if (grpc) return undefined;
   const status = Number(head[':status']);
-  const errors = [`unexpected HTTP status code received from server: ${status} (${STATUS_CODES[status] ?? ''})`];
+  // node:http only on this path: importing it as ESM loads its lazy exports (undici), ~5 ms.
+  const text = process.getBuiltinModule('node:http').STATUS_CODES[status] ?? '';
+  const errors = [`unexpected HTTP status code received from server: ${status} (${text})`];
   errors.push(
     head['content-type'] === undefined
       ? 'malformed header: missing HTTP content-type'
@@ -419,7 +425,7 @@ function readResponse(body: Buffer, encodingHeader: string | string[] | undefine
     if (encoding !== 'gzip')
       return new CallError(GrpcCode.INTERNAL, `grpc: Decompressor is not installed for grpc-encoding ${JSON.stringify(encoding)}`);
     try {
-      message = requireZlib()!.gunzipSync(message, { maxOutputLength: MAX_MESSAGE_BYTES });
+      message = zlib().gunzipSync(message, { maxOutputLength: MAX_MESSAGE_BYTES });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
         return new CallError(
@@ -431,8 +437,9 @@ function readResponse(body: Buffer, encodingHeader: string | string[] | undefine
     }
   }
   try {
-    const status = fromBinary(HealthCheckResponseSchema, message).status;
-    return HealthCheckResponse_ServingStatus[status] ?? String(status);
+    const status = HealthCheckResponse.decode(message).status;
+    // A number this version does not name prints as the number, as Go's enum String() does.
+    return (status >= 0 && HealthCheckResponse_ServingStatus[status]) || String(status);
   } catch {
     return new CallError(GrpcCode.INTERNAL, 'grpc: failed to unmarshal the received message: proto: cannot parse invalid wire-format data');
   }

@@ -4,10 +4,8 @@
  * paths, `check` (node:tls, src/cli/h2-check.ts) and the grpc-js commands
  * (src/cli/tls-credentials.ts). Loaded only when `-tls` is given.
  */
-import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
+import type { X509Certificate as Certificate } from 'node:crypto';
+import type { ConnectionOptions } from 'node:tls';
 import { EXIT } from './exit-codes.js';
 import { CliFailure, type ConnectionSettings } from './options.js';
 
@@ -21,6 +19,13 @@ const GO_ERRNO_TEXT: Record<string, string> = {
   ENAMETOOLONG: 'file name too long',
   EMFILE: 'too many open files',
 };
+
+// Built-ins through process.getBuiltinModule: an ESM import of node:crypto or node:net
+// would also evaluate their lazy exports (webcrypto, BlockList) on every probe.
+const { createPrivateKey, createPublicKey, X509Certificate } = process.getBuiltinModule('node:crypto');
+const { readFileSync } = process.getBuiltinModule('node:fs');
+const { isIP } = process.getBuiltinModule('node:net');
+const { checkServerIdentity } = process.getBuiltinModule('node:tls');
 
 class TlsSetupError extends Error {}
 
@@ -72,7 +77,7 @@ function clientKeyPair(certFile: string, keyFile: string): { cert: string; key: 
     if (!certPem) throw new TlsSetupError('tls: failed to find any PEM data in certificate input');
     const keyPem = keyBlocks.find(({ type }) => type.endsWith('PRIVATE KEY'));
     if (!keyPem) throw new TlsSetupError('tls: failed to find any PEM data in key input');
-    let certificate: X509Certificate;
+    let certificate: Certificate;
     try {
       certificate = new X509Certificate(certPem.text);
     } catch {
