@@ -28,6 +28,10 @@ const { metafile } = await build({
   logLevel: 'warning',
 });
 
+// The import graph of the chunks, for test/cli/bundle.test.ts (which checks that `check`
+// never reaches grpc-js); beside dist/cli, not in it, so it is not shipped.
+writeFileSync('dist/cli-metafile.json', JSON.stringify(metafile));
+
 // node_modules/<name>/... or node_modules/@scope/<name>/... → the package's directory.
 const packageDirs = new Set(
   Object.keys(metafile.inputs)
