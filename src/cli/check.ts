@@ -13,6 +13,8 @@ import { goStatusText } from './go-status.js';
 import { CallError, endpointOf, type H2Endpoint, type H2Session, openSession } from './h2-check.js';
 import { abortOnInterrupt } from './interrupt.js';
 import { CliFailure, CONNECTION_FLAGS, type ConnectionSettings, connectionSettings, describeSettings } from './options.js';
+// Statically: one file less to load for a probe with -tls (the built-ins it needs load when used).
+import { nodeTlsOptions } from './tls-options.js';
 
 /** One service's outcome. */
 interface Outcome {
@@ -43,7 +45,7 @@ export async function runCheck(values: FlagValues, log: (line: string) => void, 
   const settings = connectionSettings(values);
   if (settings.verbose) for (const line of describeSettings(settings)) log(line);
   const signal = abortOnInterrupt(log);
-  const endpoint = await endpointFor(settings);
+  const endpoint = endpointFor(settings);
   let session: H2Session | undefined;
   try {
     if (settings.verbose) log('establishing connection');
@@ -115,14 +117,14 @@ export async function runCheck(values: FlagValues, log: (line: string) => void, 
 }
 
 /** Where `check` connects; with `-tls`, the node:tls options from the one TLS source (tls-options.ts). */
-async function endpointFor(settings: ConnectionSettings): Promise<H2Endpoint> {
+function endpointFor(settings: ConnectionSettings): H2Endpoint {
   const endpoint: H2Endpoint = endpointOf(settings.target);
   if (settings.serverName) endpoint.authority = settings.serverName;
   if (settings.tls) {
     // As the probe (grpc-go): the certificate must match -tls-server-name, else the host of
     // -addr; with no host (`-addr :port`) there is no name to verify and the handshake fails.
     const name = settings.serverName ?? (settings.addr.startsWith(':') ? '' : (endpoint.host ?? 'localhost'));
-    endpoint.tls = (await import('./tls-options.js')).nodeTlsOptions(settings, name);
+    endpoint.tls = nodeTlsOptions(settings, name);
   }
   return endpoint;
 }

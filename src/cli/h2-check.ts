@@ -159,7 +159,9 @@ export class H2Session {
     private readonly session: ClientHttp2Session,
     private readonly endpoint: H2Endpoint,
   ) {
-    session.on('goaway', (code: number, lastStreamId: number, debug: Buffer) => (this.goaway ??= { code, lastStreamId, debug }));
+    session.on('goaway', (code: number, lastStreamId: number, debug?: Buffer) => {
+      this.goaway ??= { code, lastStreamId, debug: debug ?? Buffer.alloc(0) };
+    });
     session.on('error', () => {}); // each call reports what it saw
   }
 
@@ -267,8 +269,10 @@ export class H2Session {
             this.goaway ? `closing transport due to: ${lost}, received prior goaway: ${goawayText(this.goaway)}` : lost,
           );
         }
-        if (ended && rstCode === constants.NGHTTP2_NO_ERROR)
+        // An end with no trailers after headers; without headers it can only be a RST_STREAM (NO_ERROR).
+        if (ended && response && rstCode === constants.NGHTTP2_NO_ERROR) {
           return fail(GrpcCode.INTERNAL, 'server closed the stream without sending trailers');
+        }
         let code = rstToGrpc(rstCode);
         // A CANCEL after our deadline passed was most likely caused by it (grpc-go's rule).
         if (code === GrpcCode.CANCELLED && Date.now() >= deadline) code = GrpcCode.DEADLINE_EXCEEDED;

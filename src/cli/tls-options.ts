@@ -2,9 +2,9 @@
  * What `-tls` and its sub-flags mean, checked as grpc-health-probe checks them (Go's
  * `crypto/tls` and `x509` wording): the one source of the TLS settings of both
  * paths, `check` (node:tls, src/cli/h2-check.ts) and the grpc-js commands
- * (src/cli/tls-credentials.ts). Loaded only when `-tls` is given.
+ * (src/cli/tls-credentials.ts).
  */
-import type { X509Certificate as Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
 import { EXIT } from './exit-codes.js';
 import { CliFailure, type ConnectionSettings } from './options.js';
@@ -20,19 +20,17 @@ const GO_ERRNO_TEXT: Record<string, string> = {
   EMFILE: 'too many open files',
 };
 
-// Built-ins through process.getBuiltinModule: an ESM import of node:crypto or node:net
-// would also evaluate their lazy exports (webcrypto, BlockList) on every probe.
-const { createPrivateKey, createPublicKey, X509Certificate } = process.getBuiltinModule('node:crypto');
-const { readFileSync } = process.getBuiltinModule('node:fs');
-const { isIP } = process.getBuiltinModule('node:net');
-const { checkServerIdentity } = process.getBuiltinModule('node:tls');
+// Built-ins through process.getBuiltinModule, when first used: an ESM import of
+// node:crypto or node:net would also evaluate their lazy exports (webcrypto, BlockList),
+// and `check` loads this module even without -tls.
+const builtin = <ID extends 'node:crypto' | 'node:fs' | 'node:net' | 'node:tls'>(id: ID) => process.getBuiltinModule(id);
 
 class TlsSetupError extends Error {}
 
 /** Reads a file; throws Go's `open <file>: <reason>` (`read <file>: is a directory`). */
 function readGoStyle(file: string): Buffer {
   try {
-    return readFileSync(file);
+    return builtin('node:fs').readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
     const reason = GO_ERRNO_TEXT[code] ?? (error as Error).message;
@@ -58,7 +56,7 @@ function rootCertificates(file: string): string {
   const parsed = pemBlocks(data).filter(({ type, text }) => {
     if (type !== 'CERTIFICATE') return false;
     try {
-      new X509Certificate(text);
+      new (builtin('node:crypto').X509Certificate)(text);
       return true;
     } catch {
       return false;
@@ -77,14 +75,15 @@ function clientKeyPair(certFile: string, keyFile: string): { cert: string; key: 
     if (!certPem) throw new TlsSetupError('tls: failed to find any PEM data in certificate input');
     const keyPem = keyBlocks.find(({ type }) => type.endsWith('PRIVATE KEY'));
     if (!keyPem) throw new TlsSetupError('tls: failed to find any PEM data in key input');
-    let certificate: Certificate;
+    let certificate: X509Certificate;
     try {
-      certificate = new X509Certificate(certPem.text);
+      certificate = new (builtin('node:crypto').X509Certificate)(certPem.text);
     } catch {
       throw new TlsSetupError('x509: malformed certificate');
     }
     let publicOfKey: Buffer;
     try {
+      const { createPrivateKey, createPublicKey } = builtin('node:crypto');
       publicOfKey = createPublicKey(createPrivateKey(keyPem.text)).export({ type: 'spki', format: 'der' });
     } catch {
       throw new TlsSetupError('tls: failed to parse private key');
@@ -135,10 +134,10 @@ export function nodeTlsOptions(settings: ConnectionSettings, name: string): Conn
     cert,
     key,
     rejectUnauthorized: !noVerify,
-    servername: isIP(name) === 0 ? name : '',
+    servername: builtin('node:net').isIP(name) === 0 ? name : '',
     checkServerIdentity: (_host, certificate) =>
       name === ''
         ? new Error('tls: either ServerName or InsecureSkipVerify must be specified in the tls.Config')
-        : checkServerIdentity(name, certificate),
+        : builtin('node:tls').checkServerIdentity(name, certificate),
   };
 }
