@@ -1,12 +1,15 @@
 /**
  * The floor for any Node health probe: one Check over `node:http2` with nothing
- * else loaded, `raw-check.js host:port` exiting 0 when SERVING. A bench baseline
- * only (bench/startup.ts), never shipped: the product speaks gRPC through grpc-js.
+ * else loaded, `raw-check.js host:port [ca.pem]` exiting 0 when SERVING (with a CA
+ * file: over TLS, verifying the server against it). A bench baseline only
+ * (bench/startup.ts), never shipped: `grpc-health check` does the same with every
+ * check and message grpc-health-probe has (src/cli/h2-check.ts).
  */
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:http2';
 
-const [addr = ''] = process.argv.slice(2);
-const session = connect(`http://${addr}`);
+const [addr = '', caFile] = process.argv.slice(2);
+const session = caFile ? connect(`https://${addr}`, { ca: readFileSync(caFile) }) : connect(`http://${addr}`);
 session.on('error', () => process.exit(2));
 const stream = session.request({
   ':method': 'POST',

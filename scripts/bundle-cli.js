@@ -1,31 +1,68 @@
-// Bundles the CLI into dist/cli/: grpc-health.mjs (the bin: compile cache on,
-// then the rest), the command dispatcher, and one chunk per command, so a
-// `check` reads and compiles only what it runs (see bench/startup.ts).
+// Bundles the CLI into dist/cli/ in two builds: grpc-health.mjs (the bin: compile
+// cache on, then the rest) and the dispatcher holding `check`, which loads no grpc-js;
+// and the grpc-js commands (watch.mjs, list.mjs, dashboard.mjs, serve.mjs) with their
+// shared chunks. A `check` reads and compiles only what it runs (bench/startup.ts).
 // Beside them, dist/cli/THIRD-PARTY-LICENSES.txt: the name, version, license and
 // license text of every package the bundle contains (NOTICE points there).
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
-const { metafile } = await build({
-  entryPoints: { 'grpc-health': 'src/cli/bin.ts' },
+/** Options both builds share. */
+const common = {
   outdir: 'dist/cli',
   outExtension: { '.js': '.mjs' },
-  chunkNames: '[name]-[hash]',
   bundle: true,
   splitting: true,
   minify: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
+  metafile: true,
+  logLevel: 'warning',
+};
+const GRPC_JS_COMMANDS = ['watch', 'list', 'dashboard', 'serve'];
+
+// The probe's path, apart: the bin, then the dispatcher with `check` in it, in as few
+// files as possible (each file costs a probe's start-up; bench/startup.ts). The other
+// commands are imported from the second build's files, by name.
+const probe = await build({
+  ...common,
+  entryPoints: { 'grpc-health': 'src/cli/bin.ts' },
+  chunkNames: '[name]-[hash]',
+  plugins: [
+    {
+      name: 'grpc-js-commands-apart',
+      setup(build) {
+        const command = new RegExp(`^\\./(${GRPC_JS_COMMANDS.join('|')})\\.js$`);
+        build.onResolve({ filter: command }, ({ path, importer }) =>
+          importer.endsWith('src/cli/main.ts') ? { path: path.replace(/\.js$/, '.mjs'), external: true } : undefined,
+        );
+      },
+    },
+  ],
+});
+
+// The grpc-js commands: one file each (named, for the dispatcher) and shared chunks.
+const commands = await build({
+  ...common,
+  entryPoints: Object.fromEntries(GRPC_JS_COMMANDS.map((name) => [name, `src/cli/${name}.ts`])),
+  chunkNames: 'shared-[hash]',
   // grpc-js loads @grpc/proto-loader (and protobufjs) only for channelz and ORCA,
   // which no command uses: left out of the bundle, resolved from node_modules if ever needed.
   external: ['@grpc/proto-loader'],
-  // grpc-js is CommonJS and calls require() for Node's built-ins.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  metafile: true,
-  logLevel: 'warning',
+  // grpc-js is CommonJS and calls require() for Node's built-ins. (getBuiltinModule, not
+  // an import of node:module, whose ESM facade evaluates all its lazy exports.)
+  banner: { js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);" },
 });
+const metafile = {
+  inputs: { ...probe.metafile.inputs, ...commands.metafile.inputs },
+  outputs: { ...probe.metafile.outputs, ...commands.metafile.outputs },
+};
+
+// The import graph of the chunks, for test/cli/bundle.test.ts (which checks that `check`
+// never reaches grpc-js); beside dist/cli, not in it, so it is not shipped.
+writeFileSync('dist/cli-metafile.json', JSON.stringify(metafile));
 
 // node_modules/<name>/... or node_modules/@scope/<name>/... → the package's directory.
 const packageDirs = new Set(

@@ -6,10 +6,9 @@
  * `<tmpdir>/node-compile-cache`); when that is not writable, or on Node 20, the
  * CLI simply runs without it.
  */
-import module from 'node:module';
-
 try {
-  (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+  // getBuiltinModule, not an import: an ESM import of node:module evaluates its lazy exports too.
+  (process.getBuiltinModule('node:module') as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 } catch {
   // No cache: only slower.
 }

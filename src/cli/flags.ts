@@ -25,9 +25,19 @@ export interface FlagSpec {
 /** Parsed values: strings, booleans, nanoseconds, or string lists. */
 export type FlagValues = Record<string, string | boolean | bigint | string[] | undefined>;
 
-/** A mistake in the arguments: `error: <message>`, exit code 1. */
+const USAGE_ERROR = Symbol.for('grpc-health-kit/cli/UsageError');
+
+/**
+ * A mistake in the arguments: `error: <message>`, exit code 1. Recognised by a brand,
+ * not by class: the CLI bundle holds two copies of this module (the probe's file and
+ * the grpc-js commands', scripts/bundle-cli.js), and `main` must know either's errors.
+ */
 export class UsageError extends Error {
   override name = 'UsageError';
+  readonly [USAGE_ERROR] = true;
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && USAGE_ERROR in value;
+  }
 }
 
 /** A flag the parser could not read (Go's `flag` error): printed bare, followed by the usage, exit code 1. */

@@ -1,5 +1,4 @@
 /** SIGINT/SIGTERM for a command: the first one cancels its work, a second one ends the process at once. */
-import { constants } from 'node:os';
 
 /**
  * An AbortSignal that fires on the first SIGINT or SIGTERM, saying so on stderr as
@@ -8,7 +7,8 @@ import { constants } from 'node:os';
 export function abortOnInterrupt(log: (line: string) => void): AbortSignal {
   const controller = new AbortController();
   const onSignal = (name: 'SIGINT' | 'SIGTERM') => {
-    if (controller.signal.aborted) process.exit(128 + constants.signals[name]);
+    // node:os only now: not loaded by every probe.
+    if (controller.signal.aborted) process.exit(128 + process.getBuiltinModule('node:os').constants.signals[name]);
     log(`cancellation received (signal: ${name === 'SIGINT' ? 'interrupt' : 'terminated'})`);
     controller.abort();
   };

@@ -127,9 +127,18 @@ export function describeSettings(settings: ConnectionSettings): string[] {
   return lines;
 }
 
-/** A failure that ends the command with an exit code and a message for stderr. */
+const CLI_FAILURE = Symbol.for('grpc-health-kit/cli/CliFailure');
+
+/**
+ * A failure that ends the command with an exit code and a message for stderr.
+ * Recognised by a brand, not by class, as {@link UsageError} (two copies in the bundle).
+ */
 export class CliFailure extends Error {
   override name = 'CliFailure';
+  readonly [CLI_FAILURE] = true;
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && CLI_FAILURE in value;
+  }
   constructor(
     readonly exitCode: number,
     message: string,

@@ -218,6 +218,17 @@ describe('grpc-health check over TLS', () => {
     }
   });
 
+  it('-addr :port -tls: no host name to verify, so every handshake fails, as with grpc-health-probe (2); -tls-server-name or -tls-no-verify connect', async () => {
+    const addr = `:${tls.port}`;
+    const nameless = await runCli(['check', '-addr', addr, '-tls', '-tls-ca-cert', file('ca.pem'), '-connect-timeout', '300ms']);
+    assert.equal(nameless.code, 2, nameless.stderr);
+    assert.equal(nameless.stderr, `timeout: failed to connect service "${addr}" within 300ms\n`);
+    const named = await runCli(['check', '-addr', addr, '-tls', '-tls-ca-cert', file('ca.pem'), '-tls-server-name', 'localhost']);
+    assert.equal(named.code, 0, named.stderr);
+    const unverified = await runCli(['check', '-addr', addr, '-tls', '-tls-no-verify']);
+    assert.equal(unverified.code, 0, unverified.stderr);
+  });
+
   it('-v with -tls prints the TLS sub-options as the probe does', async () => {
     const result = await runCli(['check', '-addr', tls.address, '-tls', '-tls-ca-cert', file('ca.pem'), '-v']);
     assert.equal(result.code, 0, result.stderr);
