@@ -124,6 +124,8 @@ export class HealthServer {
   private held: Map<string, SettableStatus> | undefined;
   private readonly watchers = new Map<string, Set<StatusSubscriber>>();
   private readonly listeners = new Set<HealthChangeListener>();
+  /** Set by endWatches(), cleared by resume(): how every watch opened meanwhile ends at once. */
+  private watchesEnded: { code: GrpcCode; details: string } | undefined;
   private totalWatchers = 0;
   private unknownWatchers = 0;
 
@@ -205,6 +207,7 @@ export class HealthServer {
    * during it. (grpc-go's `Resume` makes every service SERVING instead.)
    */
   resume(): void {
+    this.watchesEnded = undefined;
     const target = this.held;
     if (!target) return;
     this.held = undefined;
@@ -220,8 +223,13 @@ export class HealthServer {
    * (the gap grpc-go #8776 describes); call this right after `tryShutdown()`, or let
    * `gracefulShutdown` do it. Clients treat the ending as a failed stream and look
    * elsewhere. Returns how many streams were ended.
+   *
+   * Until {@link resume}, a Watch that arrives later (on every transport) ends at
+   * once the same way: a call whose request reached the server after the stop
+   * began would otherwise hold `tryShutdown` open again.
    */
   endWatches(code: GrpcStatus | GrpcCode = GrpcCode.UNAVAILABLE, details = 'server shutting down'): number {
+    this.watchesEnded = { code: code as GrpcCode, details };
     let ended = 0;
     for (const set of [...this.watchers.values()]) {
       for (const watcher of [...set]) {
@@ -266,7 +274,8 @@ export class HealthServer {
    * The watch is registered at once (it counts in {@link watcherCount}) and lasts
    * until the reader returns (`break` in `for await`), `options.signal` aborts, or
    * {@link endWatches} ends it: with `OK` the iterator completes, with any other
-   * code it throws a {@link HealthRequestError} carrying that code.
+   * code it throws a {@link HealthRequestError} carrying that code. After
+   * `endWatches` and until {@link resume}, a new watch ends that way at once.
    *
    * @throws {@link HealthRequestError} `INVALID_ARGUMENT` for a name longer than
    * `maxServiceNameLength`, `RESOURCE_EXHAUSTED` when `maxUnknownWatchers`
@@ -361,11 +370,16 @@ export class HealthServer {
 
   /**
    * Registers a watch after the core's rules (name length, the cap on unknown
-   * names) and offers it the current status.
+   * names) and offers it the current status; after endWatches(), ends it instead.
+   * Returns whether it was registered.
    *
    * @throws {@link HealthRequestError} when the rules refuse it.
    */
-  private addWatcher(watcher: StatusSubscriber): void {
+  private addWatcher(watcher: StatusSubscriber): boolean {
+    if (this.watchesEnded) {
+      watcher.end(this.watchesEnded.code, this.watchesEnded.details);
+      return false;
+    }
     const service = watcher.service;
     if (service.length > this.maxServiceNameLength) {
       throw new HealthRequestError(
@@ -391,6 +405,7 @@ export class HealthServer {
     set.add(watcher);
     this.totalWatchers += 1;
     watcher.offer(status ?? 'SERVICE_UNKNOWN');
+    return true;
   }
 
   private removeWatcher(watcher: StatusSubscriber): void {
@@ -430,7 +445,7 @@ export class HealthServer {
     if (call.cancelled) return;
     const watcher = new Watcher(call.request.service, call);
     try {
-      this.addWatcher(watcher);
+      if (!this.addWatcher(watcher)) return;
     } catch (error) {
       call.emit('error', rpcError(error as HealthRequestError));
       return;

@@ -11,6 +11,7 @@ import { DependencyChecks, HealthKit, HealthKitModule, type HealthKitModuleOptio
 import { ORDERS_PROTO } from '../../examples/nestjs/orders.controller.js';
 import { next, until, within } from '../helpers.js';
 import { freePort } from './orders.js';
+import { slowWatch } from '../server/slow-watch.js';
 
 /** A feature module with a provider that checks can use. */
 const DATABASE = Symbol('database');
@@ -39,7 +40,7 @@ async function startNest(options: HealthKitModuleOptions, nestGraceful = true) {
   });
   await app.listen();
   const client = new HealthClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
-  return { app, client, health: app.get(HealthServer) };
+  return { app, client, health: app.get(HealthServer), address: `127.0.0.1:${port}` };
 }
 
 describe('HealthKitModule.forRoot', () => {
@@ -87,6 +88,22 @@ describe('HealthKitModule in a Nest gRPC microservice', { timeout: 30_000 }, () 
       client.close();
     });
   }
+
+  it('app.close(): a Watch whose request arrives after the stop began ends at once, the close is not held', async () => {
+    const { app, client, health, address } = await startNest({ drainMs: 10_000 });
+    const late = await slowWatch(address, '');
+    try {
+      const closing = app.close();
+      // Nest's tryShutdown (wrapped by HealthKit) publishes NOT_SERVING and ends the watches.
+      await until(() => health.isShutdown, 5000, 'the stop to begin');
+      late.send();
+      assert.equal(await within(late.status, 10_000, "the late Watch's status"), grpc.status.UNAVAILABLE);
+      await within(closing, 10_000, 'app.close() (a late Watch held it open)');
+    } finally {
+      late.close();
+      client.close();
+    }
+  });
 
   it('drains for drainMs after a signal, then stops gracefully; a throwing logger changes nothing', async () => {
     const lines: string[] = [];

@@ -201,6 +201,8 @@ describe('HealthServer core: watch()', T, () => {
     assert.equal(health.watcherCount(), 0);
     assert.equal(health.unknownWatcherCount, 0);
 
+    // Watches opened after endWatches() end at once until resume().
+    health.resume();
     const third = health.watch('');
     assert.equal(health.endWatches(GrpcCode.OK), 1);
     assert.equal(await next(third), 'SERVING');
