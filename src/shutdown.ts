@@ -6,7 +6,8 @@
  * `onStopped` included; a second signal forces and ends the process.
  */
 import type { DependencyChecks } from './checks/dependency-checks.js';
-import { durationOption, drainAndStop, errorText, type StoppableServer } from './drain.js';
+import { durationOption, drainAndStop, type StoppableServer } from './drain.js';
+import { errorText } from './shown-value.js';
 import { HealthArgumentError } from './errors.js';
 import type { HealthServer } from './server/health-server.js';
 

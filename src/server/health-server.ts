@@ -20,6 +20,7 @@ import type {
 } from '../generated/grpc/health/v1/health.js';
 import { HealthArgumentError, HealthRequestError } from '../errors.js';
 import { GrpcCode } from '../grpc-code.js';
+import { errorText } from '../shown-value.js';
 import { isServingStatus, type ServingStatus } from '../status.js';
 import { CACHED_HEALTH_SERVICE, RESPONSES } from './responses.js';
 import { StatusStream } from './status-stream.js';
@@ -124,6 +125,10 @@ export class HealthServer {
   private held: Map<string, SettableStatus> | undefined;
   private readonly watchers = new Map<string, Set<StatusSubscriber>>();
   private readonly listeners = new Set<HealthChangeListener>();
+  /** Changes not yet delivered to every listener, oldest first (see emitChange). */
+  private pendingChanges: HealthChange[] = [];
+  private emitting = false;
+  private readonly reportedListeners = new WeakSet<HealthChangeListener>();
   /** Set by endWatches(), cleared by resume(): how every watch opened meanwhile ends at once. */
   private watchesEnded: { code: GrpcCode; details: string } | undefined;
   private totalWatchers = 0;
@@ -301,8 +306,9 @@ export class HealthServer {
   /**
    * Calls `listener` after every published status change (including those of
    * {@link shutdown}, {@link resume} and {@link clearStatus}; not the changes held
-   * back during shutdown). A listener that throws is reported with
-   * `process.emitWarning` and the others still run. Returns a function that
+   * back during shutdown), in the order they were published, also when a
+   * listener sets a status itself. A listener that throws is reported once (a
+   * `process.emitWarning`) and the others still run. Returns a function that
    * removes the listener.
    */
   onChange(listener: HealthChangeListener): () => void {
@@ -355,16 +361,39 @@ export class HealthServer {
   }
 
   private emitChange(change: HealthChange): void {
-    Object.freeze(change);
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(change);
-      } catch (error) {
-        process.emitWarning(`grpc-health-kit: an onChange listener threw: ${String(error)}`, {
-          code: 'GRPC_HEALTH_KIT_LISTENER',
-          detail: error instanceof Error ? error.stack : undefined,
-        });
+    this.pendingChanges.push(Object.freeze(change));
+    // A listener that sets a status re-enters here: its change waits for the one being
+    // delivered, so every listener sees the changes in the order they were published.
+    if (this.emitting) return;
+    this.emitting = true;
+    try {
+      for (let i = 0; i < this.pendingChanges.length; i++) {
+        const pending = this.pendingChanges[i]!;
+        for (const listener of [...this.listeners]) this.callListener(listener, pending);
       }
+    } finally {
+      this.pendingChanges = [];
+      this.emitting = false;
+    }
+  }
+
+  private callListener(listener: HealthChangeListener, change: HealthChange): void {
+    try {
+      listener(change);
+    } catch (error) {
+      // Reported once per listener: one that throws on every change would flood the log.
+      if (this.reportedListeners.has(listener)) return;
+      this.reportedListeners.add(listener);
+      let detail: string | undefined;
+      try {
+        detail = error instanceof Error ? error.stack : undefined;
+      } catch {
+        // a throwing getter: the message is enough
+      }
+      process.emitWarning(`grpc-health-kit: an onChange listener threw (reported once): ${errorText(error)}`, {
+        code: 'GRPC_HEALTH_KIT_LISTENER',
+        detail,
+      });
     }
   }
 
