@@ -384,6 +384,48 @@ describe('DependencyChecks: arguments', () => {
     assert.equal(health.getStatus('s.S'), 'SERVING', 'runNow() after stop() works');
   });
 
+  for (const restart of ['runNow', 'start'] as const) {
+    it(`stop() during a run, then ${restart}(): the check runs anew at once, and its result counts`, async () => {
+      const health = new HealthServer();
+      const signals: AbortSignal[] = [];
+      let finishFirst: (() => void) | undefined;
+      const checks = new DependencyChecks(health, { intervalMs: 600_000 }).add(
+        'db',
+        (signal) => {
+          signals.push(signal);
+          // The first run hangs until the test lets it go; later runs pass at once.
+          if (signals.length === 1) return new Promise<void>((resolve) => (finishFirst = resolve));
+          return undefined;
+        },
+        { services: ['s.S'] },
+      );
+      const seen: CheckResult[] = [];
+      checks.onResult((r) => seen.push(r));
+      const first = checks.runNow();
+      await until(() => finishFirst !== undefined, 2000, 'the first run to start');
+      checks.stop();
+      assert.equal(signals[0]!.aborted, true, 'stop() aborts the run in progress (its signal)');
+      if (restart === 'runNow') {
+        const again = checks.runNow();
+        // The first run ignores its signal: the new one waits for it (never two at once), then runs.
+        finishFirst!();
+        await within(again, 5000, 'runNow() after stop()');
+      } else {
+        checks.start();
+        finishFirst!();
+        // The interval is 10 minutes: only a run started by start() itself can pass in time.
+        await until(() => health.getStatus('s.S') === 'SERVING', 5000, 's.S SERVING after start()');
+      }
+      await first;
+      assert.equal(signals.length, 2, 'the check ran a second time');
+      assert.equal(signals[1]!.aborted, false);
+      assert.equal(health.getStatus('s.S'), 'SERVING');
+      assert.equal(result(checks, 'db').state, 'healthy');
+      assert.equal(seen.length, 1, 'one result: the run after stop(), not the one before');
+      checks.stop();
+    });
+  }
+
   it('property: add() with any arguments registers a check or throws HealthArgumentError and registers nothing', async () => {
     const rejections = collectUnhandledRejections();
     const garbage = fc.oneof(
