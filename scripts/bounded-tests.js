@@ -33,7 +33,7 @@ if (process.env.NODE_TEST_CONTEXT) {
   // The heartbeat: runs only while the event loop turns.
   setInterval(() => Atomics.add(beats, 0, 1), 100).unref();
   watchdog.enter = (name, timeoutMs) => worker.postMessage({ name, ended: false, timeoutMs });
-  watchdog.leave = (name) => worker.postMessage({ name, ended: true, timeoutMs: DEFAULT_TIMEOUT_MS });
+  watchdog.leave = (name, failed) => worker.postMessage({ name, ended: true, failed, timeoutMs: DEFAULT_TIMEOUT_MS });
 }
 
 /**
@@ -48,20 +48,20 @@ function watched(fn, name, timeoutMs) {
     try {
       result = fn.apply(this, args);
     } catch (error) {
-      watchdog.leave(name);
+      watchdog.leave(name, true);
       throw error;
     }
     if (typeof result?.then !== 'function') {
-      watchdog.leave(name);
+      watchdog.leave(name, false);
       return result;
     }
     return result.then(
       (value) => {
-        watchdog.leave(name);
+        watchdog.leave(name, false);
         return value;
       },
       (error) => {
-        watchdog.leave(name);
+        watchdog.leave(name, true);
         throw error;
       },
     );

@@ -18,8 +18,11 @@ const { beats, graceMs, defaultTimeoutMs } = workerData;
 
 // What the main thread runs now: a test (or hook) and its timeout, or the time after one ended.
 let current = { name: undefined, ended: false, timeoutMs: defaultTimeoutMs, since: Date.now() };
+// A loop a failed test left running may be what spins during a later test.
+let lastFailed;
 parentPort.on('message', (message) => {
   current = { ...message, since: Date.now() };
+  if (message.failed) lastFailed = message.name;
 });
 
 let lastCount = Atomics.load(beats, 0);
@@ -40,10 +43,11 @@ setInterval(() => {
   }
   const stalled = now - lastBeatAt;
   if (stalled <= graceMs || now - current.since <= current.timeoutMs + graceMs) return;
+  const earlier = lastFailed !== undefined && lastFailed !== current.name ? `; the last test that failed before: "${lastFailed}"` : '';
   writeSync(
     2,
     `✖ ${current.ended ? '' : 'test '}${describeCurrent()} made no progress: no timer ran for ${stalled} ms, ` +
-      `past its ${current.timeoutMs} ms timeout (an async loop spinning on microtasks, or a long synchronous step); ` +
+      `past its ${current.timeoutMs} ms timeout (an async loop spinning on microtasks, or a long synchronous step)${earlier}; ` +
       `test process ${process.pid} killed\n`,
   );
   process.kill(process.pid, 'SIGKILL');
