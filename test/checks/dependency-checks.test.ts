@@ -225,6 +225,32 @@ describe('DependencyChecks: aggregation', () => {
     assert.deepEqual(all(), { '': 'NOT_SERVING', 'orders.Orders': 'SERVING', 'users.Users': 'SERVING' });
   });
 
+  it('a throwing onResult listener: reported once, and the next listener still sees every result', async () => {
+    const checks = new DependencyChecks(new HealthServer()).add('a', () => true).add('b', () => false);
+    const warnings: (Error & { code?: string })[] = [];
+    const onWarning = (warning: Error & { code?: string }) => {
+      if (warning.code === 'GRPC_HEALTH_KIT_LISTENER_ERROR') warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    try {
+      checks.onResult(() => {
+        throw new Error('listener broke');
+      });
+      const seen: string[] = [];
+      checks.onResult((r) => seen.push(`${r.name}:${r.state}`));
+      await checks.runNow();
+      await checks.runNow();
+      assert.deepEqual(seen.sort(), ['a:healthy', 'a:healthy', 'b:unhealthy', 'b:unhealthy']);
+      await until(() => warnings.length > 0, 2000, 'the warning');
+      // Warnings are emitted on a later tick: give a second one the chance to show.
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(warnings.length, 1, 'four throws, one warning');
+      assert.match(warnings[0]!.message, /listener broke/);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('reports each run to listeners', async () => {
     const checks = new DependencyChecks(new HealthServer()).add('a', () => true, { services: ['x.X'] });
     const seen: string[] = [];
