@@ -20,6 +20,7 @@ import type {
 } from '../generated/grpc/health/v1/health.js';
 import { HealthArgumentError, HealthRequestError } from '../errors.js';
 import { GrpcCode } from '../grpc-code.js';
+import { checkOptions, optionNames } from '../options.js';
 import { errorText } from '../shown-value.js';
 import { isServingStatus, type ServingStatus } from '../status.js';
 import { CACHED_HEALTH_SERVICE, RESPONSES } from './responses.js';
@@ -76,6 +77,16 @@ export interface HealthWatchOptions {
   /** Ends the watch when aborted (the iterator completes). */
   signal?: AbortSignal;
 }
+
+/** The names of {@link HealthServerOptions}, for modules that take them among their own. */
+export const HEALTH_SERVER_OPTION_NAMES = optionNames<HealthServerOptions>({
+  statuses: true,
+  maxListedServices: true,
+  maxUnknownWatchers: true,
+  maxServiceNameLength: true,
+});
+
+const WATCH_OPTION_NAMES = optionNames<HealthWatchOptions>({ signal: true });
 
 /** Default of {@link HealthServerOptions.maxListedServices}. */
 export const DEFAULT_MAX_LISTED_SERVICES = 100;
@@ -138,7 +149,12 @@ export class HealthServer {
   private readonly maxUnknownWatchers: number;
   private readonly maxServiceNameLength: number;
 
+  /** @throws {@link HealthArgumentError} for an unknown option or a bad value. */
   constructor(options: HealthServerOptions = {}) {
+    checkOptions('HealthServer options', options, HEALTH_SERVER_OPTION_NAMES);
+    if (options.statuses !== undefined && (typeof options.statuses !== 'object' || options.statuses === null)) {
+      throw new HealthArgumentError('statuses must be an object of service names and statuses');
+    }
     this.maxListedServices = nonNegativeInteger('maxListedServices', options.maxListedServices, DEFAULT_MAX_LISTED_SERVICES);
     this.maxUnknownWatchers = nonNegativeInteger('maxUnknownWatchers', options.maxUnknownWatchers, DEFAULT_MAX_UNKNOWN_WATCHERS);
     this.maxServiceNameLength = nonNegativeInteger('maxServiceNameLength', options.maxServiceNameLength, DEFAULT_MAX_SERVICE_NAME_LENGTH);
@@ -288,6 +304,7 @@ export class HealthServer {
    */
   watch(service: string, options: HealthWatchOptions = {}): AsyncIterableIterator<WatchStatus> {
     if (typeof service !== 'string') throw new HealthArgumentError('service must be a string');
+    checkOptions('watch options', options, WATCH_OPTION_NAMES);
     const signal = options.signal;
     const stream = new StatusStream(service, (s) => this.removeWatcher(s), signal);
     if (signal?.aborted) {

@@ -23,7 +23,7 @@ async function drain(stream: AsyncIterable<unknown>): Promise<void> {
   for await (const value of stream) void value;
 }
 
-async function startNest(options: HealthKitModuleOptions, nestGraceful = true) {
+async function startNest(options: HealthKitModuleOptions, nestGraceful = true, register = true) {
   @Module({ imports: [HealthKitModule.forRoot(options)] })
   class AppModule {}
   const port = await freePort();
@@ -35,7 +35,7 @@ async function startNest(options: HealthKitModuleOptions, nestGraceful = true) {
       protoPath: ORDERS_PROTO,
       url: `127.0.0.1:${port}`,
       gracefulShutdown: nestGraceful,
-      onLoadPackageDefinition: (pkg, server) => app.get(HealthKit).onLoadPackageDefinition(pkg, server),
+      onLoadPackageDefinition: register ? (pkg, server) => app.get(HealthKit).onLoadPackageDefinition(pkg, server) : undefined,
     },
   });
   await app.listen();
@@ -51,6 +51,42 @@ describe('HealthKitModule.forRoot', () => {
     assert.throws(() => HealthKitModule.forRoot({ maxListedServices: -1 }), HealthArgumentError);
     assert.throws(() => HealthKitModule.forRoot({ checks: {} as never }), HealthArgumentError);
     assert.throws(() => HealthKitModule.forRoot({ log: 'yes' as never }), HealthArgumentError);
+    assert.throws(() => HealthKitModule.forRoot({ registrationTimeoutMs: -1 }), HealthArgumentError);
+  });
+});
+
+describe('HealthKitModule: the health service never registered on the gRPC server', { timeout: 30_000 }, () => {
+  it('says so loudly (a process warning and a log line) soon after bootstrap', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error & { code?: string }) => {
+      if (warning.code === 'GRPC_HEALTH_KIT_NOT_REGISTERED') warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    const lines: string[] = [];
+    // onLoadPackageDefinition forgotten: every probe gets UNIMPLEMENTED.
+    const { app, client } = await startNest({ registrationTimeoutMs: 100, log: (line) => lines.push(line) }, true, false);
+    try {
+      await assert.rejects(client.check(''), /UNIMPLEMENTED/);
+      await until(() => warnings.length > 0, 5000, 'the warning');
+      assert.match(warnings[0]!.message, /not registered on the gRPC server 100 ms after bootstrap.*onLoadPackageDefinition/);
+      assert.ok(lines.some((line) => line.includes('not registered on the gRPC server')));
+      assert.equal(app.get(HealthKit).registered, false);
+    } finally {
+      process.off('warning', onWarning);
+      client.close();
+      await within(app.close(), 5000, 'app.close()');
+    }
+  });
+
+  it('stays quiet when it is registered', async () => {
+    const { app, client } = await startNest({ registrationTimeoutMs: 100 });
+    try {
+      assert.equal(app.get(HealthKit).registered, true);
+      assert.equal(await client.check(''), 'SERVING');
+    } finally {
+      client.close();
+      await within(app.close(), 5000, 'app.close()');
+    }
   });
 });
 
