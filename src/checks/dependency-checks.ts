@@ -251,7 +251,8 @@ export class DependencyChecks {
       // A run begun before stop() was aborted: this one starts when it has ended
       // (never two at once), within this run's timeout.
       const ended = previous ? previous.call.then(noop, noop) : Promise.resolve();
-      const call = ended.then(() => check.fn(controller.signal));
+      // If this run gave up (timed out) before the old one ended, the check is not called late.
+      const call = ended.then(() => (controller.signal.aborted ? Promise.reject(controller.signal.reason) : check.fn(controller.signal)));
       const inflight = { epoch, call, controller };
       check.inflight = inflight;
       const settled = () => {
