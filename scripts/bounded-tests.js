@@ -4,14 +4,72 @@
 // run. (`--test-timeout` cannot do this on Node 20 and 22: there it bounds whole
 // files, not tests.)
 //
+// Those timeouts are timers, which a test spinning on microtasks starves: in the
+// file processes, a watchdog thread (test-watchdog.js) is told which test runs and
+// its timeout, sees the event loop stall, and fails the file naming the test.
+//
 // node:test's ESM exports are live views of its CommonJS exports, so replacing
 // those and calling syncBuiltinESMExports() changes what test files import: the
 // named exports (`it`, `describe`, ...), not the default one (`import test from`).
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import process from 'node:process';
+import { setInterval } from 'node:timers';
+import { URL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 const DEFAULT_TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_MS ?? 30_000);
+// How long the event loop may stall past a test's timeout before the watchdog acts.
+const STALL_GRACE_MS = Number(process.env.TEST_STALL_GRACE_MS ?? 1000);
 const nodeTest = createRequire(import.meta.url)('node:test');
+
+/** Tells the watchdog thread what runs now; a no-op outside a file process of node --test. */
+const watchdog = { enter() {}, leave() {} };
+if (process.env.NODE_TEST_CONTEXT) {
+  const beats = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(new URL('./test-watchdog.js', import.meta.url), {
+    workerData: { beats, graceMs: STALL_GRACE_MS, defaultTimeoutMs: DEFAULT_TIMEOUT_MS },
+  });
+  worker.unref();
+  // The heartbeat: runs only while the event loop turns.
+  setInterval(() => Atomics.add(beats, 0, 1), 100).unref();
+  watchdog.enter = (name, timeoutMs) => worker.postMessage({ name, ended: false, timeoutMs });
+  watchdog.leave = (name, failed) => worker.postMessage({ name, ended: true, failed, timeoutMs: DEFAULT_TIMEOUT_MS });
+}
+
+/**
+ * `fn`, telling the watchdog when it starts and when it has settled. Same `length`
+ * as `fn`: node:test reads it to tell a callback-style test (t, done).
+ */
+function watched(fn, name, timeoutMs) {
+  if (typeof fn !== 'function') return fn;
+  const wrapper = function (...args) {
+    watchdog.enter(name, timeoutMs);
+    let result;
+    try {
+      result = fn.apply(this, args);
+    } catch (error) {
+      watchdog.leave(name, true);
+      throw error;
+    }
+    if (typeof result?.then !== 'function') {
+      watchdog.leave(name, false);
+      return result;
+    }
+    return result.then(
+      (value) => {
+        watchdog.leave(name, false);
+        return value;
+      },
+      (error) => {
+        watchdog.leave(name, true);
+        throw error;
+      },
+    );
+  };
+  Object.defineProperty(wrapper, 'length', { value: fn.length });
+  Object.defineProperty(wrapper, 'name', { value: fn.name });
+  return wrapper;
+}
 
 // Timeouts given to the suites whose bodies are running; their tests inherit them.
 const suiteTimeouts = [];
@@ -30,10 +88,16 @@ function bounded(options) {
   return options.timeout !== undefined || insideTimedSuite() ? options : { ...options, timeout: DEFAULT_TIMEOUT_MS };
 }
 
+/** The timeout that bounds a test with these (bounded) options: its own, else its suite's. */
+function effectiveTimeout(options) {
+  return options.timeout ?? suiteTimeouts.findLast((timeout) => timeout !== undefined) ?? DEFAULT_TIMEOUT_MS;
+}
+
 function boundedTest(original) {
   return Object.assign(function test(...args) {
     const [name, options, fn] = parseArgs(args);
-    return original.call(this, name, bounded(options), fn);
+    const given = bounded(options);
+    return original.call(this, name, given, watched(fn, name ?? fn?.name ?? '<anonymous>', effectiveTimeout(given)));
   }, original);
 }
 
@@ -54,13 +118,14 @@ function trackedSuite(original) {
   }, original);
 }
 
-function boundedHook(original) {
+function boundedHook(original, kind) {
   return function hook(fn, options = {}) {
-    return original.call(this, fn, bounded(options));
+    const given = bounded(options);
+    return original.call(this, watched(fn, `${kind} hook`, effectiveTimeout(given)), given);
   };
 }
 
 for (const name of ['it', 'test']) nodeTest[name] = boundedTest(nodeTest[name]);
 for (const name of ['describe', 'suite']) nodeTest[name] = trackedSuite(nodeTest[name]);
-for (const name of ['before', 'after', 'beforeEach', 'afterEach']) nodeTest[name] = boundedHook(nodeTest[name]);
+for (const name of ['before', 'after', 'beforeEach', 'afterEach']) nodeTest[name] = boundedHook(nodeTest[name], name);
 syncBuiltinESMExports();

@@ -6,7 +6,7 @@
  */
 import type { DependencyChecks } from './checks/dependency-checks.js';
 import { HealthArgumentError } from './errors.js';
-import { shownValue } from './shown-value.js';
+import { errorText, shownValue } from './shown-value.js';
 import type { HealthServer } from './server/health-server.js';
 
 /**
@@ -54,15 +54,6 @@ export function durationOption(name: string, value: unknown, fallback: number): 
     throw new HealthArgumentError(`${name} must be a number of milliseconds in [0, ${MAX_TIMER_MS}], got ${shownValue(value)}`);
   }
   return value;
-}
-
-/** The message of anything thrown, without throwing again. */
-export function errorText(error: unknown): string {
-  try {
-    return error instanceof Error ? error.message : String(error);
-  } catch {
-    return 'an error that cannot be shown';
-  }
 }
 
 /** Runs `step`; a throw is logged, never passed on (a shutdown step must not stop the shutdown). */

@@ -6,7 +6,9 @@
  * `onStopped` included; a second signal forces and ends the process.
  */
 import type { DependencyChecks } from './checks/dependency-checks.js';
-import { durationOption, drainAndStop, errorText, type StoppableServer } from './drain.js';
+import { durationOption, drainAndStop, type StoppableServer } from './drain.js';
+import { checkOptions, optionNames } from './options.js';
+import { errorText } from './shown-value.js';
 import { HealthArgumentError } from './errors.js';
 import type { HealthServer } from './server/health-server.js';
 
@@ -60,8 +62,19 @@ function optionalFunction(name: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function') throw new HealthArgumentError(`${name} must be a function`);
 }
 
+const OPTION_NAMES = optionNames<GracefulShutdownOptions>({
+  signals: true,
+  drainMs: true,
+  timeoutMs: true,
+  checks: true,
+  onStopped: true,
+  exit: true,
+  log: true,
+});
+
 function validate(options: unknown) {
   if (typeof options !== 'object' || options === null) throw new HealthArgumentError('gracefulShutdown options must be an object');
+  checkOptions('gracefulShutdown options', options, OPTION_NAMES);
   const o = options as GracefulShutdownOptions;
   const drainMs = durationOption('drainMs', o.drainMs, 5000);
   const timeoutMs = durationOption('timeoutMs', o.timeoutMs, 30_000);

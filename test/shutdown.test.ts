@@ -9,6 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { gracefulShutdown, type GracefulShutdownOptions, HealthArgumentError, HealthServer } from '../src/index.js';
 import { collectUnhandledRejections, next, startHealth, until, within } from './helpers.js';
+import { type Load, startLoad } from './load.js';
 
 describe('ending Watch streams on shutdown', () => {
   it('lets tryShutdown finish at once instead of waiting for watchers', async () => {
@@ -55,31 +56,21 @@ describe('gracefulShutdown: open Watch streams', { timeout: 10_000 }, () => {
 });
 
 describe('gracefulShutdown: SIGTERM end to end', () => {
-  it('drains a backend in a child process under load: no RPC fails, exit within drain + margin', async () => {
+  it('drains a backend in a child process under load: no RPC fails, exit within drain + margin', async (t) => {
     const drainMs = 400;
     const script = fileURLToPath(new URL('./fixtures/graceful-server.js', import.meta.url));
     const child = spawn(process.execPath, [script, String(drainMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const others = await startBackends(1);
     let client: ReturnType<typeof healthCheckedClient> | undefined;
+    let load: Load | undefined;
     try {
       const [line] = (await within(once(child.stdout, 'data'), 10_000, 'the child server')) as [Buffer];
       const port = Number(/port=(\d+)/.exec(line.toString())![1]);
-      client = healthCheckedClient(`ipv4:127.0.0.1:${port},${others[0]!.address}`);
+      const calling = healthCheckedClient(`ipv4:127.0.0.1:${port},${others[0]!.address}`);
+      client = calling;
 
-      let ok = 0;
-      const failures: string[] = [];
       const seen = new Set<string>();
-      let running = true;
-      const workers = Array.from({ length: 8 }, async () => {
-        while (running) {
-          try {
-            seen.add(await who(client!, 5000));
-            ok += 1;
-          } catch (error) {
-            failures.push((error as Error).message);
-          }
-        }
-      });
+      load = startLoad(8, () => who(calling, 5000), { signal: t.signal, onResult: (name) => seen.add(name) });
       await healthSettles((all) => all.filter((h) => h.state === 'SERVING').length === 2, 3000, 'both backends SERVING');
       await until(() => seen.has('child'), 5000, 'a Who answered by the child');
 
@@ -87,16 +78,17 @@ describe('gracefulShutdown: SIGTERM end to end', () => {
       child.kill('SIGTERM');
       const [code] = (await within(once(child, 'exit'), drainMs + 5000, 'the child to exit')) as [number];
       const exitedAfter = Date.now() - signalled;
-      const okAtExit = ok;
-      await until(() => ok >= okAtExit + 200, 10_000, '200 more RPCs after the exit');
-      running = false;
-      await within(Promise.all(workers), 10_000, 'the load to stop');
+      const okAtExit = load.ok;
+      await until(() => load!.ok >= okAtExit + 200, 10_000, '200 more RPCs after the exit');
+      await within(load.stop(), 10_000, 'the load to stop');
 
       assert.equal(code, 0, 'a graceful stop exits 0');
-      assert.deepEqual(failures, []);
+      assert.deepEqual(load.failures, []);
       assert.ok(exitedAfter >= drainMs, `exited after ${exitedAfter} ms, before the drain`);
       assert.ok(exitedAfter < drainMs + 1500, `exited after ${exitedAfter} ms`);
     } finally {
+      // The load stops before the client closes: calls on a closed client fail at once.
+      await load?.stop();
       client?.close();
       child.kill('SIGKILL');
       for (const backend of others) backend.stop();

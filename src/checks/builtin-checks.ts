@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { type ChannelCredentials, credentials as grpcCredentials } from '@grpc/grpc-js';
 import { HealthClient } from '../client/health-client.js';
 import { HealthArgumentError } from '../errors.js';
+import { checkOptions, portOption } from '../options.js';
 import { shownValue } from '../shown-value.js';
 import type { CheckFunction } from './dependency-checks.js';
 
@@ -17,6 +18,7 @@ import type { CheckFunction } from './dependency-checks.js';
  * @param service the service name to ask about (`""`: the whole server)
  */
 export function grpcCheck(target: string | HealthClient, service = '', options: { credentials?: ChannelCredentials } = {}): CheckFunction {
+  checkOptions('grpcCheck options', options, ['credentials']);
   const owned = typeof target === 'string';
   let client = owned ? undefined : target;
   const check: CheckFunction = async (signal) => {
@@ -36,6 +38,8 @@ export function grpcCheck(target: string | HealthClient, service = '', options: 
 
 /** Healthy when a TCP connection to `host:port` opens. */
 export function tcpCheck(host: string, port: number): CheckFunction {
+  if (typeof host !== 'string' || host === '') throw new HealthArgumentError('tcpCheck: host must be a non-empty string');
+  portOption('tcpCheck: port', port);
   return (signal) =>
     new Promise<true>((resolve, reject) => {
       const socket = connect({ host, port, signal });
@@ -49,6 +53,10 @@ export function tcpCheck(host: string, port: number): CheckFunction {
 
 /** Healthy when a GET of `url` answers with a status in `okStatuses` (default 200-399). */
 export function httpCheck(url: string, options: { okStatuses?: (status: number) => boolean } = {}): CheckFunction {
+  checkOptions('httpCheck options', options, ['okStatuses']);
+  if (options.okStatuses !== undefined && typeof options.okStatuses !== 'function') {
+    throw new HealthArgumentError('httpCheck: okStatuses must be a function of the status code');
+  }
   const ok = options.okStatuses ?? ((status: number) => status >= 200 && status < 400);
   return async (signal) => {
     const response = await fetch(url, { signal, redirect: 'manual' });

@@ -3,6 +3,7 @@
  * before anything is registered.
  */
 import { HealthArgumentError } from '../errors.js';
+import { checkOptions, optionNames } from '../options.js';
 import { shownValue } from '../shown-value.js';
 
 /** How a check runs and what it affects. */
@@ -23,6 +24,15 @@ export interface CheckOptions {
   /** Consecutive successes that make an unhealthy check healthy. Default 1. */
   successThreshold?: number;
 }
+
+const CHECK_OPTION_NAMES = optionNames<CheckOptions>({
+  services: true,
+  intervalMs: true,
+  timeoutMs: true,
+  jitter: true,
+  failureThreshold: true,
+  successThreshold: true,
+});
 
 /** Options with every default applied and checked. */
 export type ResolvedCheckOptions = Required<CheckOptions>;
@@ -63,6 +73,7 @@ export function checkName(name: unknown): string {
 export function resolveCheckOptions(what: string, options: unknown, defaults: CheckOptions = {}): ResolvedCheckOptions {
   if (options === undefined) options = {};
   if (!isRecord(options)) throw new HealthArgumentError(`${what}: options must be an object`);
+  checkOptions(`${what} options`, options, CHECK_OPTION_NAMES);
   const pick = <K extends keyof CheckOptions>(key: K): unknown => options[key] ?? defaults[key];
   const milliseconds = (key: 'intervalMs' | 'timeoutMs'): number => {
     const value = pick(key) ?? DEFAULTS[key];

@@ -53,9 +53,10 @@ interface Check {
   fn: CheckFunction;
   options: ResolvedCheckOptions;
   result: CheckResult;
-  running: Promise<void> | undefined;
+  /** The run in progress, and the epoch it belongs to (a run begun before stop() is not reused). */
+  running: { epoch: number; done: Promise<void> } | undefined;
   /** The check function's own promise while it has not settled (it may outlive its timeout). */
-  inflight: Promise<unknown> | undefined;
+  inflight: { epoch: number; call: Promise<unknown>; controller: AbortController } | undefined;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -77,6 +78,8 @@ function judge(outcome: unknown): string | undefined {
 }
 
 const healthy = (check: Check) => check.result.state === 'healthy';
+
+const noop = (): void => {};
 
 /**
  * A set of named dependency checks feeding a {@link HealthServer}.
@@ -155,8 +158,9 @@ export class DependencyChecks {
 
   /**
    * Cancels every timer and disposes of every check (their timers and clients);
-   * runs in progress finish but change nothing: no status, no listener call.
-   * `start()` or `runNow()` may follow.
+   * runs in progress are aborted (their AbortSignal fires) and change nothing: no
+   * status, no listener call. `start()` or `runNow()` may follow, and run the
+   * checks anew.
    */
   stop(): void {
     this.started = false;
@@ -164,13 +168,15 @@ export class DependencyChecks {
     for (const check of this.checks.values()) {
       clearTimeout(check.timer);
       check.timer = undefined;
+      check.inflight?.controller.abort(new Error('dependency checks stopped'));
       this.dispose(check);
     }
   }
 
   /**
    * Runs one check (or all) now, outside the schedule, and resolves when done.
-   * A check already running is awaited instead of started again.
+   * A check already running is awaited instead of started again (unless that run
+   * was begun before {@link stop}: then it runs anew, once the old run has ended).
    */
   async runNow(name?: string): Promise<void> {
     const targets = name === undefined ? [...this.checks.values()] : [this.checks.get(name)];
@@ -194,8 +200,10 @@ export class DependencyChecks {
     clearTimeout(check.timer);
     check.timer = setTimeout(() => {
       check.timer = undefined;
+      const epoch = this.epoch;
       void this.run(check).finally(() => {
-        if (!this.started || !this.checks.has(check.result.name)) return;
+        // After stop() (and perhaps start() again), the new schedule is not this one's.
+        if (!this.started || epoch !== this.epoch || !this.checks.has(check.result.name)) return;
         const { intervalMs, jitter } = check.options;
         this.schedule(check, intervalMs * (1 + jitter * (Math.random() * 2 - 1)));
       });
@@ -206,15 +214,23 @@ export class DependencyChecks {
 
   /** Never rejects. */
   private run(check: Check): Promise<void> {
-    // Never two runs of one check at once.
-    check.running ??= this.attempt(check, this.epoch).finally(() => {
-      check.running = undefined;
-    });
-    return check.running;
+    const epoch = this.epoch;
+    // Never two runs of one check at once; a run begun before stop() is not this one.
+    if (check.running?.epoch !== epoch) {
+      const running = {
+        epoch,
+        done: this.attempt(check, epoch).finally(() => {
+          if (check.running === running) check.running = undefined;
+        }),
+      };
+      check.running = running;
+    }
+    return check.running.done;
   }
 
   private async attempt(check: Check, epoch: number): Promise<void> {
-    if (check.inflight) {
+    const previous = check.inflight;
+    if (previous?.epoch === epoch) {
       // The last run timed out and is still going: do not start a second one.
       this.record(check, epoch, 'the previous run has not finished (it timed out and ignored its AbortSignal)', 0);
       return;
@@ -232,10 +248,15 @@ export class DependencyChecks {
         }, timeoutMs);
         // Kept referenced: a run in progress (at most timeoutMs) finishes before the process may exit.
       });
-      const call = Promise.resolve().then(() => check.fn(controller.signal));
-      check.inflight = call;
+      // A run begun before stop() was aborted: this one starts when it has ended
+      // (never two at once), within this run's timeout.
+      const ended = previous ? previous.call.then(noop, noop) : Promise.resolve();
+      // If this run gave up (timed out) before the old one ended, the check is not called late.
+      const call = ended.then(() => (controller.signal.aborted ? Promise.reject(controller.signal.reason) : check.fn(controller.signal)));
+      const inflight = { epoch, call, controller };
+      check.inflight = inflight;
       const settled = () => {
-        if (check.inflight === call) check.inflight = undefined;
+        if (check.inflight === inflight) check.inflight = undefined;
       };
       call.then(settled, settled);
       failure = judge(await Promise.race([call, timeout]));

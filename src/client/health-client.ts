@@ -17,6 +17,7 @@ import type { HealthClient as GeneratedHealthClient } from '../generated/grpc/he
 import { HealthRpcClient } from './list-reply.js';
 import { HealthArgumentError, HealthRpcError } from '../errors.js';
 import { shownValue } from '../shown-value.js';
+import { checkOptions, GRPC_CHANNEL_OPTIONS, HEALTH_CALL_OPTION_NAMES, HEALTH_CLIENT_OPTION_NAMES } from '../options.js';
 import { type ServingStatus, statusFromWire } from '../status.js';
 import { type BackoffOptions, type HealthWatchEvent, HealthWatchLoop } from './watch-loop.js';
 import { callStartFailure } from '../balancer/grpc-js-compat.js';
@@ -87,7 +88,7 @@ function deadlineOf(deadline: unknown, fallbackMs: number): Date {
 /** Checks what a caller passed to a call, before grpc-js sees it. */
 function checkCall(service: unknown, options: unknown): void {
   if (typeof service !== 'string') throw new HealthArgumentError(`service must be a string, got ${shownValue(service)}`);
-  if (typeof options !== 'object' || options === null) throw new HealthArgumentError('call options must be an object');
+  checkOptions('call options', options ?? null, HEALTH_CALL_OPTION_NAMES);
   const { metadata, signal } = options as CallOptions;
   if (metadata !== undefined && !(metadata instanceof Metadata)) throw new HealthArgumentError('metadata must be a grpc-js Metadata');
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new HealthArgumentError('signal must be an AbortSignal');
@@ -118,6 +119,7 @@ export class HealthClient {
    * @param options grpc-js client options (channel options, `channelOverride`) and `timeoutMs`
    */
   constructor(target: string, credentials: ChannelCredentials, options: HealthClientOptions = {}) {
+    checkOptions('HealthClient options', options, HEALTH_CLIENT_OPTION_NAMES, GRPC_CHANNEL_OPTIONS);
     const { timeoutMs = DEFAULT_TIMEOUT_MS, ...clientOptions } = options;
     this.timeoutMs = timeoutMs;
     this.ownsChannel = clientOptions.channelOverride === undefined;

@@ -15,6 +15,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DependencyChecks } from '../checks/dependency-checks.js';
 import { HealthArgumentError } from '../errors.js';
+import { checkOptions, optionNames } from '../options.js';
 import { HealthServer } from '../server/health-server.js';
 
 /** The paths the view answers. */
@@ -149,6 +150,7 @@ class HealthHttpView {
 function createView(health: HealthServer, options: HealthHttpHandlerOptions): HealthHttpView {
   if (!(health instanceof HealthServer)) throw new HealthArgumentError('the HTTP view needs a HealthServer');
   if (typeof options !== 'object' || options === null) throw new HealthArgumentError('HTTP view options must be an object');
+  checkOptions('HTTP view options', options, optionNames<HealthHttpHandlerOptions>({ checks: true }));
   if (options.checks !== undefined && !(options.checks instanceof DependencyChecks)) {
     throw new HealthArgumentError('checks must be a DependencyChecks');
   }

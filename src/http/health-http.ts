@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { DependencyChecks } from '../checks/dependency-checks.js';
 import { HealthArgumentError } from '../errors.js';
+import { checkOptions, optionNames, portOption } from '../options.js';
 import { shownValue } from '../shown-value.js';
 import type { HealthServer } from '../server/health-server.js';
 import { healthHttpHandler } from './health-http-handler.js';
@@ -15,7 +16,7 @@ export const DEFAULT_HTTP_CLOSE_TIMEOUT_MS = 2000;
 
 /** Options of {@link startHealthHttp}. */
 export interface HealthHttpOptions {
-  /** Port to listen on; 0 for any free port. */
+  /** TCP port to listen on, an integer in [0, 65535]; 0 for any free port. A string is refused. */
   port: number;
   /** Address to listen on. Default `127.0.0.1`; use `0.0.0.0` for probes from outside the host. */
   host?: string;
@@ -45,8 +46,18 @@ export interface HealthHttpServer {
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 
-/** Starts the HTTP view of `health`. */
+const OPTION_NAMES = optionNames<HealthHttpOptions>({ port: true, host: true, checks: true, closeTimeoutMs: true });
+
+/**
+ * Starts the HTTP view of `health`.
+ * @throws {@link HealthArgumentError} (as a rejection) for an unknown option or a bad value.
+ */
 export async function startHealthHttp(health: HealthServer, options: HealthHttpOptions): Promise<HealthHttpServer> {
+  checkOptions('startHealthHttp options', options ?? null, OPTION_NAMES);
+  const port = portOption('port', options.port);
+  if (options.host !== undefined && (typeof options.host !== 'string' || options.host === '')) {
+    throw new HealthArgumentError(`host must be a non-empty string, got ${shownValue(options.host)}`);
+  }
   const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_HTTP_CLOSE_TIMEOUT_MS;
   if (typeof closeTimeoutMs !== 'number' || !(closeTimeoutMs >= 0 && closeTimeoutMs <= 2 ** 31 - 1)) {
     throw new HealthArgumentError(`closeTimeoutMs must be a number of milliseconds in [0, 2^31-1], got ${shownValue(closeTimeoutMs)}`);
@@ -57,7 +68,7 @@ export async function startHealthHttp(health: HealthServer, options: HealthHttpO
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+    server.listen(port, options.host ?? '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });
@@ -65,7 +76,7 @@ export async function startHealthHttp(health: HealthServer, options: HealthHttpO
   const address = server.address();
   let closing: Promise<void> | undefined;
   return {
-    port: typeof address === 'object' && address ? address.port : options.port,
+    port: typeof address === 'object' && address ? address.port : port,
     server,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {

@@ -13,6 +13,7 @@ import type { BackendHealth } from '../balancer/backend-health.js';
 import { backendHealth, onBackendHealthChange } from '../balancer/health-check-load-balancer.js';
 import type { DependencyChecks } from '../checks/dependency-checks.js';
 import { HealthArgumentError } from '../errors.js';
+import { checkOptions } from '../options.js';
 import type { HealthServer, SettableStatus, WatchStatus } from '../server/health-server.js';
 
 /** Where the metrics come from; give any of them. */
@@ -50,7 +51,7 @@ export class HealthMetricsCollector {
     private readonly sources: HealthMetricsSources,
     onCheckDuration: CheckDurationSink = () => {},
   ) {
-    if (typeof sources !== 'object' || sources === null) throw new HealthArgumentError('metrics sources must be an object');
+    checkOptions('metrics sources', sources ?? null, ['health', 'checks', 'balancer']);
     if (!sources.health && !sources.checks && !sources.balancer) {
       throw new HealthArgumentError('metrics need at least one source: health, checks or balancer');
     }

@@ -13,6 +13,7 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { HealthArgumentError } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { HealthMetricsCollector, type HealthMetricsSources } from './health-metrics-collector.js';
 
 export type { HealthMetricsSources } from './health-metrics-collector.js';
@@ -57,6 +58,7 @@ export function registerHealthMetrics(
   options: PrometheusHealthMetricsOptions = {},
 ): RegisteredHealthMetrics {
   if (!registry || typeof registry.registerMetric !== 'function') throw new HealthArgumentError('registry must be a prom-client Registry');
+  checkOptions('registerHealthMetrics options', options, ['prefix', 'checkDurationBuckets']);
   const prefix = options.prefix ?? 'grpc_health_';
   if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix))
     throw new HealthArgumentError(`prefix ${JSON.stringify(prefix)} is not a valid Prometheus metric name start`);

@@ -5,10 +5,10 @@
  */
 import type { DynamicModule, InjectionToken, ModuleMetadata, OptionalFactoryDependency } from '@nestjs/common';
 import type { DependencyChecks } from '../checks/dependency-checks.js';
-import { durationOption } from '../drain.js';
 import { HealthArgumentError } from '../errors.js';
-import { HealthServer, type HealthServerOptions } from '../server/health-server.js';
-import { HealthKit, type HealthKitSettings } from './health-kit.js';
+import { checkOptions, optionNames } from '../options.js';
+import { HEALTH_SERVER_OPTION_NAMES, HealthServer, type HealthServerOptions } from '../server/health-server.js';
+import { HEALTH_KIT_SETTING_NAMES, HealthKit, type HealthKitSettings } from './health-kit.js';
 
 /**
  * Dependency checks built by Nest's injector: `useFactory` gets the
@@ -30,6 +30,14 @@ export interface HealthKitModuleOptions extends HealthServerOptions, HealthKitSe
   checks?: HealthKitChecksFactory;
 }
 
+const MODULE_OPTION_NAMES = [...HEALTH_SERVER_OPTION_NAMES, ...HEALTH_KIT_SETTING_NAMES, 'checks'];
+const CHECKS_FACTORY_NAMES = optionNames<HealthKitChecksFactory>({ imports: true, inject: true, useFactory: true });
+
+/** Takes the keys of `names` out of `options`. */
+function pick<T>(options: object, names: readonly string[]): T {
+  return Object.fromEntries(Object.entries(options).filter(([key]) => names.includes(key))) as T;
+}
+
 /** Injection token of the dependency checks (`undefined` when none are configured). */
 export const HEALTH_KIT_CHECKS = Symbol('grpc-health-kit:checks');
 
@@ -49,22 +57,22 @@ export class HealthKitModule {
    * @throws {@link HealthArgumentError} for a bad option (checked now, not at boot).
    */
   static forRoot(options: HealthKitModuleOptions = {}): DynamicModule {
-    durationOption('drainMs', options.drainMs, 0);
-    durationOption('timeoutMs', options.timeoutMs, 0);
-    if (options.log !== undefined && typeof options.log !== 'function') throw new HealthArgumentError('log must be a function');
+    checkOptions('HealthKitModule options', options, MODULE_OPTION_NAMES);
     const checks = options.checks;
-    if (checks !== undefined && typeof checks?.useFactory !== 'function') {
-      throw new HealthArgumentError('checks.useFactory must be a function');
+    if (checks !== undefined) {
+      checkOptions('HealthKitModule checks', checks, CHECKS_FACTORY_NAMES);
+      if (typeof checks.useFactory !== 'function') throw new HealthArgumentError('checks.useFactory must be a function');
     }
-    // Statuses and limits are checked here too, by building a throw-away server.
-    new HealthServer(options);
-    const { drainMs, timeoutMs, log } = options;
+    const serverOptions = pick<HealthServerOptions>(options, HEALTH_SERVER_OPTION_NAMES);
+    const settings = pick<HealthKitSettings>(options, HEALTH_KIT_SETTING_NAMES);
+    // Every value is checked now, not at boot, by building a throw-away server and kit.
+    new HealthKit(new HealthServer(serverOptions), undefined, settings);
     return {
       module: HealthKitModule,
       global: true,
       imports: checks?.imports ?? [],
       providers: [
-        { provide: HealthServer, useFactory: () => new HealthServer(options) },
+        { provide: HealthServer, useFactory: () => new HealthServer(serverOptions) },
         {
           provide: HEALTH_KIT_CHECKS,
           useFactory: (health: HealthServer, ...dependencies: never[]) => checks?.useFactory(health, ...dependencies),
@@ -73,7 +81,7 @@ export class HealthKitModule {
         {
           provide: HealthKit,
           useFactory: (health: HealthServer, dependencyChecks: DependencyChecks | undefined) =>
-            new HealthKit(health, dependencyChecks, { drainMs, timeoutMs, log }),
+            new HealthKit(health, dependencyChecks, settings),
           inject: [HealthServer, HEALTH_KIT_CHECKS],
         },
       ],

@@ -20,6 +20,8 @@ import type {
 } from '../generated/grpc/health/v1/health.js';
 import { HealthArgumentError, HealthRequestError } from '../errors.js';
 import { GrpcCode } from '../grpc-code.js';
+import { checkOptions, optionNames } from '../options.js';
+import { errorText } from '../shown-value.js';
 import { isServingStatus, type ServingStatus } from '../status.js';
 import { CACHED_HEALTH_SERVICE, RESPONSES } from './responses.js';
 import { StatusStream } from './status-stream.js';
@@ -76,6 +78,16 @@ export interface HealthWatchOptions {
   signal?: AbortSignal;
 }
 
+/** The names of {@link HealthServerOptions}, for modules that take them among their own. */
+export const HEALTH_SERVER_OPTION_NAMES = optionNames<HealthServerOptions>({
+  statuses: true,
+  maxListedServices: true,
+  maxUnknownWatchers: true,
+  maxServiceNameLength: true,
+});
+
+const WATCH_OPTION_NAMES = optionNames<HealthWatchOptions>({ signal: true });
+
 /** Default of {@link HealthServerOptions.maxListedServices}. */
 export const DEFAULT_MAX_LISTED_SERVICES = 100;
 /** Default of {@link HealthServerOptions.maxUnknownWatchers}. */
@@ -124,6 +136,12 @@ export class HealthServer {
   private held: Map<string, SettableStatus> | undefined;
   private readonly watchers = new Map<string, Set<StatusSubscriber>>();
   private readonly listeners = new Set<HealthChangeListener>();
+  /** Changes not yet delivered to every listener, oldest first (see emitChange). */
+  private pendingChanges: HealthChange[] = [];
+  private emitting = false;
+  private readonly reportedListeners = new WeakSet<HealthChangeListener>();
+  /** Set by endWatches(), cleared by resume(): how every watch opened meanwhile ends at once. */
+  private watchesEnded: { code: GrpcCode; details: string } | undefined;
   private totalWatchers = 0;
   private unknownWatchers = 0;
 
@@ -131,7 +149,12 @@ export class HealthServer {
   private readonly maxUnknownWatchers: number;
   private readonly maxServiceNameLength: number;
 
+  /** @throws {@link HealthArgumentError} for an unknown option or a bad value. */
   constructor(options: HealthServerOptions = {}) {
+    checkOptions('HealthServer options', options, HEALTH_SERVER_OPTION_NAMES);
+    if (options.statuses !== undefined && (typeof options.statuses !== 'object' || options.statuses === null)) {
+      throw new HealthArgumentError('statuses must be an object of service names and statuses');
+    }
     this.maxListedServices = nonNegativeInteger('maxListedServices', options.maxListedServices, DEFAULT_MAX_LISTED_SERVICES);
     this.maxUnknownWatchers = nonNegativeInteger('maxUnknownWatchers', options.maxUnknownWatchers, DEFAULT_MAX_UNKNOWN_WATCHERS);
     this.maxServiceNameLength = nonNegativeInteger('maxServiceNameLength', options.maxServiceNameLength, DEFAULT_MAX_SERVICE_NAME_LENGTH);
@@ -205,6 +228,7 @@ export class HealthServer {
    * during it. (grpc-go's `Resume` makes every service SERVING instead.)
    */
   resume(): void {
+    this.watchesEnded = undefined;
     const target = this.held;
     if (!target) return;
     this.held = undefined;
@@ -220,8 +244,13 @@ export class HealthServer {
    * (the gap grpc-go #8776 describes); call this right after `tryShutdown()`, or let
    * `gracefulShutdown` do it. Clients treat the ending as a failed stream and look
    * elsewhere. Returns how many streams were ended.
+   *
+   * Until {@link resume}, a Watch that arrives later (on every transport) ends at
+   * once the same way: a call whose request reached the server after the stop
+   * began would otherwise hold `tryShutdown` open again.
    */
   endWatches(code: GrpcStatus | GrpcCode = GrpcCode.UNAVAILABLE, details = 'server shutting down'): number {
+    this.watchesEnded = { code: code as GrpcCode, details };
     let ended = 0;
     for (const set of [...this.watchers.values()]) {
       for (const watcher of [...set]) {
@@ -266,7 +295,8 @@ export class HealthServer {
    * The watch is registered at once (it counts in {@link watcherCount}) and lasts
    * until the reader returns (`break` in `for await`), `options.signal` aborts, or
    * {@link endWatches} ends it: with `OK` the iterator completes, with any other
-   * code it throws a {@link HealthRequestError} carrying that code.
+   * code it throws a {@link HealthRequestError} carrying that code. After
+   * `endWatches` and until {@link resume}, a new watch ends that way at once.
    *
    * @throws {@link HealthRequestError} `INVALID_ARGUMENT` for a name longer than
    * `maxServiceNameLength`, `RESOURCE_EXHAUSTED` when `maxUnknownWatchers`
@@ -274,6 +304,7 @@ export class HealthServer {
    */
   watch(service: string, options: HealthWatchOptions = {}): AsyncIterableIterator<WatchStatus> {
     if (typeof service !== 'string') throw new HealthArgumentError('service must be a string');
+    checkOptions('watch options', options, WATCH_OPTION_NAMES);
     const signal = options.signal;
     const stream = new StatusStream(service, (s) => this.removeWatcher(s), signal);
     if (signal?.aborted) {
@@ -292,8 +323,9 @@ export class HealthServer {
   /**
    * Calls `listener` after every published status change (including those of
    * {@link shutdown}, {@link resume} and {@link clearStatus}; not the changes held
-   * back during shutdown). A listener that throws is reported with
-   * `process.emitWarning` and the others still run. Returns a function that
+   * back during shutdown), in the order they were published, also when a
+   * listener sets a status itself. A listener that throws is reported once (a
+   * `process.emitWarning`) and the others still run. Returns a function that
    * removes the listener.
    */
   onChange(listener: HealthChangeListener): () => void {
@@ -346,26 +378,54 @@ export class HealthServer {
   }
 
   private emitChange(change: HealthChange): void {
-    Object.freeze(change);
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(change);
-      } catch (error) {
-        process.emitWarning(`grpc-health-kit: an onChange listener threw: ${String(error)}`, {
-          code: 'GRPC_HEALTH_KIT_LISTENER',
-          detail: error instanceof Error ? error.stack : undefined,
-        });
+    this.pendingChanges.push(Object.freeze(change));
+    // A listener that sets a status re-enters here: its change waits for the one being
+    // delivered, so every listener sees the changes in the order they were published.
+    if (this.emitting) return;
+    this.emitting = true;
+    try {
+      for (let i = 0; i < this.pendingChanges.length; i++) {
+        const pending = this.pendingChanges[i]!;
+        for (const listener of [...this.listeners]) this.callListener(listener, pending);
       }
+    } finally {
+      this.pendingChanges = [];
+      this.emitting = false;
+    }
+  }
+
+  private callListener(listener: HealthChangeListener, change: HealthChange): void {
+    try {
+      listener(change);
+    } catch (error) {
+      // Reported once per listener: one that throws on every change would flood the log.
+      if (this.reportedListeners.has(listener)) return;
+      this.reportedListeners.add(listener);
+      let detail: string | undefined;
+      try {
+        detail = error instanceof Error ? error.stack : undefined;
+      } catch {
+        // a throwing getter: the message is enough
+      }
+      process.emitWarning(`grpc-health-kit: an onChange listener threw (reported once): ${errorText(error)}`, {
+        code: 'GRPC_HEALTH_KIT_LISTENER',
+        detail,
+      });
     }
   }
 
   /**
    * Registers a watch after the core's rules (name length, the cap on unknown
-   * names) and offers it the current status.
+   * names) and offers it the current status; after endWatches(), ends it instead.
+   * Returns whether it was registered.
    *
    * @throws {@link HealthRequestError} when the rules refuse it.
    */
-  private addWatcher(watcher: StatusSubscriber): void {
+  private addWatcher(watcher: StatusSubscriber): boolean {
+    if (this.watchesEnded) {
+      watcher.end(this.watchesEnded.code, this.watchesEnded.details);
+      return false;
+    }
     const service = watcher.service;
     if (service.length > this.maxServiceNameLength) {
       throw new HealthRequestError(
@@ -391,6 +451,7 @@ export class HealthServer {
     set.add(watcher);
     this.totalWatchers += 1;
     watcher.offer(status ?? 'SERVICE_UNKNOWN');
+    return true;
   }
 
   private removeWatcher(watcher: StatusSubscriber): void {
@@ -430,7 +491,7 @@ export class HealthServer {
     if (call.cancelled) return;
     const watcher = new Watcher(call.request.service, call);
     try {
-      this.addWatcher(watcher);
+      if (!this.addWatcher(watcher)) return;
     } catch (error) {
       call.emit('error', rpcError(error as HealthRequestError));
       return;

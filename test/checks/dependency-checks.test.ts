@@ -225,6 +225,32 @@ describe('DependencyChecks: aggregation', () => {
     assert.deepEqual(all(), { '': 'NOT_SERVING', 'orders.Orders': 'SERVING', 'users.Users': 'SERVING' });
   });
 
+  it('a throwing onResult listener: reported once, and the next listener still sees every result', async () => {
+    const checks = new DependencyChecks(new HealthServer()).add('a', () => true).add('b', () => false);
+    const warnings: (Error & { code?: string })[] = [];
+    const onWarning = (warning: Error & { code?: string }) => {
+      if (warning.code === 'GRPC_HEALTH_KIT_LISTENER_ERROR') warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    try {
+      checks.onResult(() => {
+        throw new Error('listener broke');
+      });
+      const seen: string[] = [];
+      checks.onResult((r) => seen.push(`${r.name}:${r.state}`));
+      await checks.runNow();
+      await checks.runNow();
+      assert.deepEqual(seen.sort(), ['a:healthy', 'a:healthy', 'b:unhealthy', 'b:unhealthy']);
+      await until(() => warnings.length > 0, 2000, 'the warning');
+      // Warnings are emitted on a later tick: give a second one the chance to show.
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(warnings.length, 1, 'four throws, one warning');
+      assert.match(warnings[0]!.message, /listener broke/);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('reports each run to listeners', async () => {
     const checks = new DependencyChecks(new HealthServer()).add('a', () => true, { services: ['x.X'] });
     const seen: string[] = [];
@@ -383,6 +409,48 @@ describe('DependencyChecks: arguments', () => {
     await checks.runNow();
     assert.equal(health.getStatus('s.S'), 'SERVING', 'runNow() after stop() works');
   });
+
+  for (const restart of ['runNow', 'start'] as const) {
+    it(`stop() during a run, then ${restart}(): the check runs anew at once, and its result counts`, async () => {
+      const health = new HealthServer();
+      const signals: AbortSignal[] = [];
+      let finishFirst: (() => void) | undefined;
+      const checks = new DependencyChecks(health, { intervalMs: 600_000 }).add(
+        'db',
+        (signal) => {
+          signals.push(signal);
+          // The first run hangs until the test lets it go; later runs pass at once.
+          if (signals.length === 1) return new Promise<void>((resolve) => (finishFirst = resolve));
+          return undefined;
+        },
+        { services: ['s.S'] },
+      );
+      const seen: CheckResult[] = [];
+      checks.onResult((r) => seen.push(r));
+      const first = checks.runNow();
+      await until(() => finishFirst !== undefined, 2000, 'the first run to start');
+      checks.stop();
+      assert.equal(signals[0]!.aborted, true, 'stop() aborts the run in progress (its signal)');
+      if (restart === 'runNow') {
+        const again = checks.runNow();
+        // The first run ignores its signal: the new one waits for it (never two at once), then runs.
+        finishFirst!();
+        await within(again, 5000, 'runNow() after stop()');
+      } else {
+        checks.start();
+        finishFirst!();
+        // The interval is 10 minutes: only a run started by start() itself can pass in time.
+        await until(() => health.getStatus('s.S') === 'SERVING', 5000, 's.S SERVING after start()');
+      }
+      await first;
+      assert.equal(signals.length, 2, 'the check ran a second time');
+      assert.equal(signals[1]!.aborted, false);
+      assert.equal(health.getStatus('s.S'), 'SERVING');
+      assert.equal(result(checks, 'db').state, 'healthy');
+      assert.equal(seen.length, 1, 'one result: the run after stop(), not the one before');
+      checks.stop();
+    });
+  }
 
   it('property: add() with any arguments registers a check or throws HealthArgumentError and registers nothing', async () => {
     const rejections = collectUnhandledRejections();

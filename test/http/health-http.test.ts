@@ -5,8 +5,12 @@ import { describe, it } from 'node:test';
 import express from 'express';
 import fc from 'fast-check';
 import Fastify from 'fastify';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   DependencyChecks,
+  HealthArgumentError,
   HealthServer,
   healthHttpFastifyPlugin,
   healthHttpHandler,
@@ -61,6 +65,35 @@ describe('HTTP view', () => {
       const head = await get(view.port, '/readyz', 'HEAD');
       assert.equal(head.code, 503);
       assert.equal(head.text, '');
+    } finally {
+      await view.close();
+    }
+  });
+});
+
+describe('startHealthHttp: the port', () => {
+  it('refuses a port that is not an integer in [0, 65535], strings included: no Unix socket named "8080x"', async () => {
+    const health = new HealthServer();
+    const directory = mkdtempSync(join(tmpdir(), 'health-http-port-'));
+    const cwd = process.cwd();
+    process.chdir(directory);
+    try {
+      for (const port of ['8080x', '8080', 65_536, -1, 80.5, Number.NaN, undefined, null]) {
+        await assert.rejects(
+          startHealthHttp(health, { port } as never),
+          (error: unknown) => error instanceof HealthArgumentError && /port must be an integer port in \[0, 65535\]/.test(error.message),
+          `port ${String(port)}`,
+        );
+      }
+      assert.deepEqual(readdirSync(directory), [], 'nothing was created where a socket path would go');
+      await assert.rejects(startHealthHttp(health, { port: 0, host: '' }), HealthArgumentError);
+    } finally {
+      process.chdir(cwd);
+      rmSync(directory, { recursive: true, force: true });
+    }
+    const view = await startHealthHttp(health, { port: 0 });
+    try {
+      assert.ok(view.port > 0);
     } finally {
       await view.close();
     }

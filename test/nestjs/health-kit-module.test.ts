@@ -11,6 +11,7 @@ import { DependencyChecks, HealthKit, HealthKitModule, type HealthKitModuleOptio
 import { ORDERS_PROTO } from '../../examples/nestjs/orders.controller.js';
 import { next, until, within } from '../helpers.js';
 import { freePort } from './orders.js';
+import { slowWatch } from '../server/slow-watch.js';
 
 /** A feature module with a provider that checks can use. */
 const DATABASE = Symbol('database');
@@ -22,7 +23,7 @@ async function drain(stream: AsyncIterable<unknown>): Promise<void> {
   for await (const value of stream) void value;
 }
 
-async function startNest(options: HealthKitModuleOptions, nestGraceful = true) {
+async function startNest(options: HealthKitModuleOptions, nestGraceful = true, register = true) {
   @Module({ imports: [HealthKitModule.forRoot(options)] })
   class AppModule {}
   const port = await freePort();
@@ -34,12 +35,12 @@ async function startNest(options: HealthKitModuleOptions, nestGraceful = true) {
       protoPath: ORDERS_PROTO,
       url: `127.0.0.1:${port}`,
       gracefulShutdown: nestGraceful,
-      onLoadPackageDefinition: (pkg, server) => app.get(HealthKit).onLoadPackageDefinition(pkg, server),
+      onLoadPackageDefinition: register ? (pkg, server) => app.get(HealthKit).onLoadPackageDefinition(pkg, server) : undefined,
     },
   });
   await app.listen();
   const client = new HealthClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
-  return { app, client, health: app.get(HealthServer) };
+  return { app, client, health: app.get(HealthServer), address: `127.0.0.1:${port}` };
 }
 
 describe('HealthKitModule.forRoot', () => {
@@ -50,6 +51,42 @@ describe('HealthKitModule.forRoot', () => {
     assert.throws(() => HealthKitModule.forRoot({ maxListedServices: -1 }), HealthArgumentError);
     assert.throws(() => HealthKitModule.forRoot({ checks: {} as never }), HealthArgumentError);
     assert.throws(() => HealthKitModule.forRoot({ log: 'yes' as never }), HealthArgumentError);
+    assert.throws(() => HealthKitModule.forRoot({ registrationTimeoutMs: -1 }), HealthArgumentError);
+  });
+});
+
+describe('HealthKitModule: the health service never registered on the gRPC server', { timeout: 30_000 }, () => {
+  it('says so loudly (a process warning and a log line) soon after bootstrap', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error & { code?: string }) => {
+      if (warning.code === 'GRPC_HEALTH_KIT_NOT_REGISTERED') warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    const lines: string[] = [];
+    // onLoadPackageDefinition forgotten: every probe gets UNIMPLEMENTED.
+    const { app, client } = await startNest({ registrationTimeoutMs: 100, log: (line) => lines.push(line) }, true, false);
+    try {
+      await assert.rejects(client.check(''), /UNIMPLEMENTED/);
+      await until(() => warnings.length > 0, 5000, 'the warning');
+      assert.match(warnings[0]!.message, /not registered on the gRPC server 100 ms after bootstrap.*onLoadPackageDefinition/);
+      assert.ok(lines.some((line) => line.includes('not registered on the gRPC server')));
+      assert.equal(app.get(HealthKit).registered, false);
+    } finally {
+      process.off('warning', onWarning);
+      client.close();
+      await within(app.close(), 5000, 'app.close()');
+    }
+  });
+
+  it('stays quiet when it is registered', async () => {
+    const { app, client } = await startNest({ registrationTimeoutMs: 100 });
+    try {
+      assert.equal(app.get(HealthKit).registered, true);
+      assert.equal(await client.check(''), 'SERVING');
+    } finally {
+      client.close();
+      await within(app.close(), 5000, 'app.close()');
+    }
   });
 });
 
@@ -87,6 +124,22 @@ describe('HealthKitModule in a Nest gRPC microservice', { timeout: 30_000 }, () 
       client.close();
     });
   }
+
+  it('app.close(): a Watch whose request arrives after the stop began ends at once, the close is not held', async () => {
+    const { app, client, health, address } = await startNest({ drainMs: 10_000 });
+    const late = await slowWatch(address, '');
+    try {
+      const closing = app.close();
+      // Nest's tryShutdown (wrapped by HealthKit) publishes NOT_SERVING and ends the watches.
+      await until(() => health.isShutdown, 5000, 'the stop to begin');
+      late.send();
+      assert.equal(await within(late.status, 10_000, "the late Watch's status"), grpc.status.UNAVAILABLE);
+      await within(closing, 10_000, 'app.close() (a late Watch held it open)');
+    } finally {
+      late.close();
+      client.close();
+    }
+  });
 
   it('drains for drainMs after a signal, then stops gracefully; a throwing logger changes nothing', async () => {
     const lines: string[] = [];

@@ -11,7 +11,8 @@ import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { healthCheckChannelOptions, HealthClient } from '../../src/index.js';
 import { healthSettles } from '../balancer/balancer-helpers.js';
-import { next, within } from '../helpers.js';
+import { next, until, within } from '../helpers.js';
+import { type Load, startLoad } from '../load.js';
 import { freePort, getOrder, OrdersClient, startOrdersBackend } from './orders.js';
 
 const MAIN = fileURLToPath(new URL('../../examples/nestjs/main.js', import.meta.url));
@@ -29,6 +30,7 @@ describe('examples/nestjs: SIGTERM under load', { timeout: 60_000 }, () => {
     const other = await startOrdersBackend('other');
     let client: OrdersClient | undefined;
     let watcher: HealthClient | undefined;
+    let load: Load | undefined;
     try {
       await within(
         (async () => {
@@ -42,37 +44,22 @@ describe('examples/nestjs: SIGTERM under load', { timeout: 60_000 }, () => {
       const watch = watcher.watch('orders.Orders');
       assert.equal(await next(watch, 5000, 'the first Watch status'), 'SERVING');
 
-      client = new OrdersClient(`ipv4:127.0.0.1:${port},${other.address}`, grpc.credentials.createInsecure(), {
+      const calling = new OrdersClient(`ipv4:127.0.0.1:${port},${other.address}`, grpc.credentials.createInsecure(), {
         ...healthCheckChannelOptions('orders.Orders'),
         'grpc.use_local_subchannel_pool': 1,
       });
-      let ok = 0;
+      client = calling;
       const byServer: Record<string, number> = {};
-      const failures: string[] = [];
-      let running = true;
-      const workers = Array.from({ length: 8 }, async () => {
-        while (running) {
-          try {
-            const servedBy = await getOrder(client!);
-            byServer[servedBy] = (byServer[servedBy] ?? 0) + 1;
-            ok += 1;
-          } catch (error) {
-            failures.push((error as Error).message);
-          }
-        }
+      load = startLoad(8, () => getOrder(calling), {
+        signal: t.signal,
+        onResult: (servedBy) => (byServer[servedBy] = (byServer[servedBy] ?? 0) + 1),
       });
       await healthSettles(
         (all) => all.filter((h) => h.state === 'SERVING' && h.address.endsWith(`:${port}`)).length === 1,
         10_000,
         'the Nest app SERVING to the balancer',
       );
-      await within(
-        (async () => {
-          while ((byServer.nest ?? 0) < 100) await new Promise((resolve) => setImmediate(resolve));
-        })(),
-        10_000,
-        'traffic on the Nest app',
-      );
+      await until(() => (byServer.nest ?? 0) >= 100, 10_000, 'traffic on the Nest app');
 
       const nestBefore = byServer.nest ?? 0;
       const signalled = Date.now();
@@ -83,23 +70,24 @@ describe('examples/nestjs: SIGTERM under load', { timeout: 60_000 }, () => {
         string | null,
       ];
       const exitedAfter = Date.now() - signalled;
-      const okAtExit = ok;
-      while (ok < okAtExit + 200) await new Promise((resolve) => setImmediate(resolve));
-      running = false;
-      await Promise.all(workers);
+      const okAtExit = load.ok;
+      await until(() => load!.ok >= okAtExit + 200, 10_000, '200 more RPCs after the exit');
+      await within(load.stop(), 10_000, 'the load to stop');
       const watchEnd = await within(watch.next(), 2000, 'the Watch to end').catch((error: Error) => error);
 
       t.diagnostic(
-        `RPCs ok ${ok} (nest ${nestBefore} before SIGTERM, ${(byServer.nest ?? 0) - nestBefore} after; other ${byServer.other ?? 0}), failed ${failures.length}, exit ${exitedAfter} ms after SIGTERM (drain ${drainMs} ms)`,
+        `RPCs ok ${load.ok} (nest ${nestBefore} before SIGTERM, ${(byServer.nest ?? 0) - nestBefore} after; other ${byServer.other ?? 0}), failed ${load.failures.length}, exit ${exitedAfter} ms after SIGTERM (drain ${drainMs} ms)`,
       );
       // Nest re-raises the signal once its hooks are done: the exit is by SIGTERM.
       assert.ok(code === 0 || signal === 'SIGTERM', `exit code ${code}, signal ${signal}`);
-      assert.deepEqual(failures, []);
+      assert.deepEqual(load.failures, []);
       assert.ok(exitedAfter >= drainMs, `exited after ${exitedAfter} ms, before the drain`);
       assert.ok(exitedAfter < drainMs + 3000, `exited after ${exitedAfter} ms`);
       assert.match(output, /server stopped gracefully/);
       assert.ok(watchEnd instanceof Error, 'the Watch stream ends with an error status');
     } finally {
+      // The load stops before the client closes: calls on a closed client fail at once.
+      await load?.stop();
       client?.close();
       watcher?.close();
       child.kill('SIGKILL');

@@ -32,7 +32,7 @@ async function runTests(file: string): Promise<{ code: number | null; output: st
   }
 }
 
-describe('scripts/run-tests.js', { timeout: 60_000 }, () => {
+describe('scripts/run-tests.js', { timeout: 120_000 }, () => {
   it('fails the run on an unhandled rejection, naming the test', async () => {
     const { code, output } = await runTests(fixture('stray-rejection'));
     assert.equal(code, 1, output);
@@ -52,5 +52,24 @@ describe('scripts/run-tests.js', { timeout: 60_000 }, () => {
     assert.equal(code, 0, output);
     assert.match(output, /✔ runs past the default with a timeout of its own/);
     assert.match(output, /✔ inherits it/);
+    assert.match(output, /✔ a callback-style test still gets its done callback/);
+  });
+
+  it('fails a test spinning on microtasks (timers starved) by name, soon after its timeout', async () => {
+    const started = Date.now();
+    const { code, output } = await runTests(fixture('spinning-test'));
+    assert.equal(code, 1, output);
+    assert.match(output, /✖ test "spins on microtasks" made no progress: no timer ran for \d+ ms, past its 500 ms timeout/);
+    // 500 ms timeout + 1 s grace, plus the start of two node processes on a busy machine.
+    assert.ok(Date.now() - started < 12_000, `took ${Date.now() - started} ms`);
+  });
+
+  it('fails a file whose failed test left a loop spinning, naming the test running and the one that failed', async () => {
+    const { code, output } = await runTests(fixture('spin-left-behind'));
+    assert.equal(code, 1, output);
+    assert.match(
+      output,
+      /✖ test "runs after it" made no progress: .*; the last test that failed before: "fails with its load still running"/,
+    );
   });
 });

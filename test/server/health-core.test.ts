@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { GrpcCode, type HealthChange, HealthArgumentError, HealthRequestError, HealthServer, type WatchStatus } from '../../src/index.js';
-import { next, within } from '../helpers.js';
+import { next, until, within } from '../helpers.js';
 
 const T = { timeout: 10_000 };
 
@@ -50,20 +49,67 @@ describe('HealthServer core: onChange', T, () => {
     ]);
   });
 
-  it('isolates a throwing listener: reported as a warning, the others still run', async () => {
+  it('isolates a throwing listener: reported once as a warning, the others still see every change', async () => {
     const health = new HealthServer();
     const seen: string[] = [];
+    const warnings: (Error & { code?: string })[] = [];
+    const onWarning = (warning: Error & { code?: string }) => {
+      if (warning.code === 'GRPC_HEALTH_KIT_LISTENER') warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    try {
+      health.onChange(() => {
+        throw new Error('listener broke');
+      });
+      health.onChange((change) => seen.push(change.status));
+      health.setStatus('', 'NOT_SERVING');
+      health.setStatus('', 'SERVING');
+      health.setStatus('', 'UNKNOWN');
+      assert.deepEqual(seen, ['NOT_SERVING', 'SERVING', 'UNKNOWN']);
+      assert.equal(health.getStatus(''), 'UNKNOWN');
+      await until(() => warnings.length > 0, 2000, 'the warning');
+      // Warnings are emitted on a later tick: give a second one the chance to show.
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(warnings.length, 1, 'one warning for a listener that threw three times');
+      assert.match(warnings[0]!.message, /listener broke/);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('a listener throwing something that cannot be shown does not escape setStatus', () => {
+    const health = new HealthServer();
     health.onChange(() => {
-      throw new Error('listener broke');
+      throw Object.create(null);
     });
-    health.onChange((change) => seen.push(change.status));
-    const warned = once(process, 'warning');
+    health.setStatus('a', 'SERVING');
+    assert.equal(health.getStatus('a'), 'SERVING');
+  });
+
+  it('a listener that sets a status: every listener sees the changes in the order they were published', () => {
+    const health = new HealthServer({ statuses: { mirror: 'SERVING' } });
+    const first: string[] = [];
+    const second: string[] = [];
+    // A listener that follows "" with "mirror": on "" NOT_SERVING, it sets mirror NOT_SERVING too.
+    health.onChange((change) => {
+      first.push(`${change.service}=${change.status}`);
+      if (change.service === '') health.setStatus('mirror', change.status === 'SERVING' ? 'SERVING' : 'NOT_SERVING');
+    });
+    health.onChange((change) => second.push(`${change.service}:${change.previous}->${change.status}`));
     health.setStatus('', 'NOT_SERVING');
-    assert.deepEqual(seen, ['NOT_SERVING']);
-    assert.equal(health.getStatus(''), 'NOT_SERVING');
-    const [warning] = (await within(warned, 2000, 'the warning')) as [Error & { code?: string }];
-    assert.equal(warning.code, 'GRPC_HEALTH_KIT_LISTENER');
-    assert.match(warning.message, /listener broke/);
+    const expected = ['=NOT_SERVING', 'mirror=NOT_SERVING'];
+    assert.deepEqual(first, expected);
+    assert.deepEqual(second, [':SERVING->NOT_SERVING', 'mirror:SERVING->NOT_SERVING']);
+
+    // Two changes of one service: a mirror built from the events ends on the published status.
+    const mirror = new Map<string, string>();
+    health.onChange((change) => {
+      if (change.service === 'x' && change.status === 'SERVING') health.setStatus('x', 'NOT_SERVING');
+    });
+    health.onChange((change) => mirror.set(change.service, change.status));
+    health.setStatus('x', 'SERVING');
+    assert.equal(health.getStatus('x'), 'NOT_SERVING');
+    assert.equal(mirror.get('x'), 'NOT_SERVING');
   });
 
   it('stops calling a removed listener, and refuses a non-function', () => {
@@ -201,6 +247,8 @@ describe('HealthServer core: watch()', T, () => {
     assert.equal(health.watcherCount(), 0);
     assert.equal(health.unknownWatcherCount, 0);
 
+    // Watches opened after endWatches() end at once until resume().
+    health.resume();
     const third = health.watch('');
     assert.equal(health.endWatches(GrpcCode.OK), 1);
     assert.equal(await next(third), 'SERVING');
