@@ -171,7 +171,7 @@ export async function startDashboardHttp(state: FleetState, options: DashboardHt
   const allowedNames = new Set(['localhost']);
   for (const name of [host, ...allowedHosts]) {
     const normal = typeof name !== 'string' ? undefined : isIP(name) === 6 ? name.toLowerCase() : hostName(name);
-    if (normal === undefined) throw new HealthArgumentError(`allowedHosts: ${JSON.stringify(name)} is not a host name`);
+    if (normal === undefined) throw new HealthArgumentError(`allowed host ${JSON.stringify(name)} is not a host name`);
     allowedNames.add(normal);
   }
   // Set once listening: a wildcard address (0.0.0.0, ::) is reached by any of the machine's addresses.
