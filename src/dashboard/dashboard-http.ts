@@ -137,9 +137,12 @@ function hostName(header: string): string | undefined {
  * would corrupt it. Then the socket is closed.
  */
 export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  // Node removed its own error listener before this event: a reset while we
+  // answer must not become an uncaught exception.
+  socket.on('error', () => {});
   // Node's default handler asks the same question of the same field.
   const current = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (socket.writable && !current?.headersSent) {
+  if (socket.writable && error.code !== 'ECONNRESET' && !current?.headersSent) {
     const status =
       error.code === 'HPE_HEADER_OVERFLOW'
         ? '431 Request Header Fields Too Large'
@@ -148,7 +151,8 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
           : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
             ? '408 Request Timeout'
             : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+    // Closed once written: a client that never reads or closes must not keep it.
+    socket.end(`HTTP/1.1 ${status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`, () => socket.destroy());
   } else {
     socket.destroy();
   }

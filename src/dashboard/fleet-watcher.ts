@@ -26,7 +26,7 @@ export interface FleetWatcherOptions {
   clientFor: (backend: Backend) => HealthClient | Promise<HealthClient>;
   /** How often each (backend, service) is Checked for its round-trip time, ms. Default 5000; 0 turns it off. */
   rttIntervalMs?: number;
-  /** How often `dns:` targets are resolved again, ms. Default 30000. */
+  /** How often `dns:` targets are resolved again, ms. Default 30000; 0: not again after a success (a failure is still retried). */
   resolveIntervalMs?: number;
   /** Backoff of the Watch loops. Default: quicker than the library's, for a person watching (250 ms to 5 s). */
   backoff?: BackoffOptions;
@@ -154,6 +154,7 @@ export class FleetWatcher {
     if (entry.lastResolvedAt !== undefined) row.lastResolvedAt = entry.lastResolvedAt;
     if (retryInMs !== undefined) {
       row.nextAttemptAt = now + retryInMs;
+      clearTimeout(entry.timer); // one schedule per target, even if a stop() and start() overlapped a lookup
       entry.timer = setTimeout(() => void this.resolve(entry), retryInMs);
       entry.timer.unref();
     }
