@@ -11,7 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HealthArgumentError } from '../errors.js';
-import { fleetMetricsText } from './dashboard-metrics.js';
+import { fleetMetricsText } from './fleet-metrics.js';
 import type { FleetBackend, FleetState } from './fleet-state.js';
 import { DASHBOARD_PAGE } from './page.js';
 
