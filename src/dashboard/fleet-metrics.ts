@@ -3,53 +3,58 @@
  * Written by hand (a few gauges and a counter) so the CLI needs no metrics
  * library; one series per (backend, service), and the label values are the
  * backends and services the user listed, so the set is bounded by them.
+ *
+ * What the dashboard observes of a backend carries the names and labels of
+ * `grpc-health-kit/prometheus` (src/metrics/backend-metrics.ts), so the rules
+ * and the Grafana dashboard under `monitoring/` serve both; what only the
+ * dashboard knows is `grpc_health_dashboard_*` (about itself) or
+ * `grpc_health_backend_check_rtt_seconds`.
  */
+import { BACKEND_LABELS, BACKEND_METRICS, METRIC_PREFIX, STATE_LABEL } from '../metrics/backend-metrics.js';
 import { type FleetCell, FLEET_STATUSES, type FleetSnapshot } from './fleet-state.js';
 
 function label(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-/** Every (backend, service) cell with its label set. */
-function* series(snapshot: FleetSnapshot): Generator<{ base: string; cell: FleetCell }> {
+/** Every (backend, service) cell with its label set; the whole server is `service=""`, which Prometheus stores as no label. */
+function cells(snapshot: FleetSnapshot): { labels: string; cell: FleetCell }[] {
+  const [target, address, service] = BACKEND_LABELS;
+  const all: { labels: string; cell: FleetCell }[] = [];
   for (const backend of snapshot.backends) {
-    for (const [service, cell] of Object.entries(backend.cells)) {
-      yield { base: `backend="${label(backend.address)}",target="${label(backend.target)}",service="${label(service)}"`, cell };
-    }
+    const base = `${target}="${label(backend.target)}",${address}="${label(backend.address)}"`;
+    for (const [name, cell] of Object.entries(backend.cells)) all.push({ labels: `${base},${service}="${label(name)}"`, cell });
   }
+  return all;
 }
 
 /** The snapshot in the Prometheus text exposition format (version 0.0.4). */
 export function fleetMetricsText(snapshot: FleetSnapshot): string {
   const lines: string[] = [];
   const family = (name: string, type: 'gauge' | 'counter', help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  const series = cells(snapshot);
 
-  family('grpc_health_dashboard_backends', 'gauge', 'Backends watched.');
+  family('grpc_health_dashboard_backends', 'gauge', 'Backends this dashboard watches.');
   lines.push(`grpc_health_dashboard_backends ${snapshot.backends.length}`);
 
-  family('grpc_health_dashboard_cells', 'gauge', 'Watched (backend, service) pairs by status.');
-  for (const status of FLEET_STATUSES) lines.push(`grpc_health_dashboard_cells{status="${status}"} ${snapshot.counts[status]}`);
+  family('grpc_health_dashboard_cells', 'gauge', 'Watched (backend, service) pairs by state.');
+  for (const status of FLEET_STATUSES) lines.push(`grpc_health_dashboard_cells{${STATE_LABEL}="${status}"} ${snapshot.counts[status]}`);
 
-  family(
-    'grpc_health_dashboard_status',
-    'gauge',
-    'Status of each watched (backend, service): 1 for the status it is in, 0 for the others.',
-  );
-  for (const { base, cell } of series(snapshot)) {
-    for (const status of FLEET_STATUSES)
-      lines.push(`grpc_health_dashboard_status{${base},status="${status}"} ${cell.status === status ? 1 : 0}`);
+  const state = METRIC_PREFIX + BACKEND_METRICS.state.prometheus;
+  family(state, 'gauge', BACKEND_METRICS.state.help);
+  for (const { labels, cell } of series) {
+    for (const status of FLEET_STATUSES) lines.push(`${state}{${labels},${STATE_LABEL}="${status}"} ${cell.status === status ? 1 : 0}`);
   }
 
-  family(
-    'grpc_health_dashboard_status_changes_total',
-    'counter',
-    'Status changes of each watched (backend, service) since the dashboard started.',
-  );
-  for (const { base, cell } of series(snapshot)) lines.push(`grpc_health_dashboard_status_changes_total{${base}} ${cell.transitions}`);
+  // Every cell from its start (0 while CONNECTING): a series that appeared at 1 would hide its first change from increase().
+  const changes = METRIC_PREFIX + BACKEND_METRICS.stateChanges.prometheus;
+  family(changes, 'counter', BACKEND_METRICS.stateChanges.help);
+  for (const { labels, cell } of series) lines.push(`${changes}{${labels}} ${cell.transitions}`);
 
-  family('grpc_health_dashboard_check_rtt_seconds', 'gauge', 'Round-trip time of the last successful Check of each (backend, service).');
-  for (const { base, cell } of series(snapshot)) {
-    if (cell.rttMs !== undefined) lines.push(`grpc_health_dashboard_check_rtt_seconds{${base}} ${cell.rttMs / 1000}`);
+  const rtt = `${METRIC_PREFIX}backend_check_rtt_seconds`;
+  family(rtt, 'gauge', 'Round-trip time of the last answered Check of each (backend, service).');
+  for (const { labels, cell } of series) {
+    if (cell.rttMs !== undefined) lines.push(`${rtt}{${labels}} ${cell.rttMs / 1000}`);
   }
   return `${lines.join('\n')}\n`;
 }
