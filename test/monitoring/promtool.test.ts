@@ -63,6 +63,14 @@ describe('monitoring/ rules, checked by promtool', { skip: skipUnlessInstalled('
   });
 });
 
+describe('monitoring/ in the package', () => {
+  it('is in package.json files, with its README', () => {
+    const project = JSON.parse(readFileSync(join(MONITORING_DIR, '..', 'package.json'), 'utf8')) as { files: string[] };
+    assert.ok(project.files.includes('monitoring'));
+    assert.match(readFileSync(join(MONITORING_DIR, 'README.md'), 'utf8'), /^# Monitoring a fleet with Prometheus and Grafana/);
+  });
+});
+
 describe('monitoring/ Grafana dashboard', () => {
   const dashboard = JSON.parse(readFileSync(join(MONITORING_DIR, 'grpc-health.grafana.json'), 'utf8')) as {
     templating: { list: { name: string; type: string }[] };
