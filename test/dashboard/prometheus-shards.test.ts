@@ -57,9 +57,10 @@ describe(
       for (const backend of backends) cleanup.push(backend.close);
       const [b0, b1, , b3] = backends as [(typeof backends)[0], (typeof backends)[0], (typeof backends)[0], (typeof backends)[0]];
 
-      // TODO(-shard): once `grpc-health dashboard -shard i/n` is merged, start both shards on all four
-      // targets with `-shard 1/2` and `-shard 2/2` (and assert every backend is in exactly one of them)
-      // instead of splitting the targets by hand.
+      // TODO(-shard): once `grpc-health dashboard -shard i/n` is merged, give both shards all four
+      // targets and `-shard 0/2` / `-shard 1/2` (a shard may then hold none of them: the test reads
+      // which shard watches what) instead of splitting the targets by hand:
+      //   [0, 1].map(async (index) => ... ...backends.flatMap(...), '-shard', `${index}/2`, ...)
       const shards = await Promise.all(
         [backends.slice(0, 2), backends.slice(2)].map(async (own) => {
           const cli = startCli([
@@ -75,11 +76,15 @@ describe(
             '0',
           ]);
           cleanup.push(() => cli.child.kill('SIGKILL'));
-          await cli.waitFor(/dashboard on (http:\S+) watching 2 backend/, 'stdout', 15_000);
+          await cli.waitFor(/dashboard on (http:\S+) watching \d+ backend/, 'stdout', 15_000);
           return /dashboard on (http:\S+)/.exec(cli.stdout())![1]!;
         }),
       );
       const state = async (url: string) => JSON.parse((await httpGet(`${url}api/state`)).body) as FleetSnapshot;
+      // Every backend is watched by exactly one shard.
+      const watchedBy = await Promise.all(shards.map(async (url) => (await state(url)).backends.map((b) => b.address)));
+      assert.deepEqual(watchedBy.flat().sort(), backends.map((b) => b.address).sort());
+      const shardOf = (address: string) => shards[watchedBy.findIndex((addresses) => addresses.includes(address))]!;
 
       // An application whose health_check balancer watches orders.Orders on the same backends, with its prom-client exporter.
       const channel = healthCheckedClient(`ipv4:${backends.map((b) => b.address).join(',')}`, ORDERS);
@@ -170,7 +175,8 @@ scrape_configs:
       // Five flips of b0's orders.Orders between two scrapes: the counter sees all five, the state gauge one change.
       const counter = `grpc_health_backend_state_changes_total{job="${JOB}", address="${b0.address}", service="${ORDERS}"}`;
       const gauge = `grpc_health_backend_state{job="${JOB}", address="${b0.address}", service="${ORDERS}", state="SERVING"}`;
-      const seenByShard = async () => (await state(shards[0]!)).backends.find((b) => b.address === b0.address)!.cells[ORDERS]!.transitions;
+      const seenByShard = async () =>
+        (await state(shardOf(b0.address))).backends.find((b) => b.address === b0.address)!.cells[ORDERS]!.transitions;
       const scraped = async () => (await query(counter))[0]?.value;
       let serving = true;
       let between: [before: [number, number], after: [number, number]] | undefined;
