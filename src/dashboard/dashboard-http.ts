@@ -19,7 +19,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo, isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { HealthArgumentError } from '../errors.js';
-import { fleetMetricsText } from './dashboard-metrics.js';
+import { fleetMetricsText } from './fleet-metrics.js';
 import type { FleetBackend, FleetState } from './fleet-state.js';
 import { DASHBOARD_PAGE } from './page.js';
 import { targetMetricsText } from './target-metrics.js';

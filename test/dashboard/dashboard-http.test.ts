@@ -111,13 +111,13 @@ describe('dashboard HTTP', { timeout: 20_000 }, () => {
     const metrics = (await fetchText(`${http.url}metrics`)).body;
     assert.match(
       metrics,
-      /^grpc_health_dashboard_status\{backend="127.0.0.2:1",target="dns:\/\/\/fleet:1",service="orders.Orders",status="NOT_SERVING"\} 1$/m,
+      /^grpc_health_backend_state\{target="dns:\/\/\/fleet:1",address="127.0.0.2:1",service="orders.Orders",state="NOT_SERVING"\} 1$/m,
     );
     assert.match(
       metrics,
-      /^grpc_health_dashboard_check_rtt_seconds\{backend="127.0.0.2:1",target="dns:\/\/\/fleet:1",service=""\} 0.00125$/m,
+      /^grpc_health_backend_check_rtt_seconds\{target="dns:\/\/\/fleet:1",address="127.0.0.2:1",service=""\} 0.00125$/m,
     );
-    assert.match(metrics, /^grpc_health_dashboard_status_changes_total\{[^}]*service="orders.Orders"\} 1$/m);
+    assert.match(metrics, /^grpc_health_backend_state_changes_total\{[^}]*service="orders.Orders"\} 1$/m);
     assert.match(metrics, /^grpc_health_dashboard_backends 1$/m);
   });
 
