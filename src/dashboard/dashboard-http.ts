@@ -22,7 +22,6 @@ import { HealthArgumentError } from '../errors.js';
 import { fleetMetricsText } from './fleet-metrics.js';
 import type { FleetBackend, FleetState } from './fleet-state.js';
 import { DASHBOARD_PAGE } from './page.js';
-import { targetMetricsText } from './target-metrics.js';
 
 /** Options of {@link startDashboardHttp}. */
 export interface DashboardHttpOptions {
@@ -298,7 +297,7 @@ export async function startDashboardHttp(state: FleetState, options: DashboardHt
         send(response, 200, 'application/json', JSON.stringify(state.snapshot()));
       } else if (path === '/metrics') {
         const snapshot = state.snapshot();
-        send(response, 200, 'text/plain; version=0.0.4; charset=utf-8', fleetMetricsText(snapshot) + targetMetricsText(snapshot));
+        send(response, 200, 'text/plain; version=0.0.4; charset=utf-8', fleetMetricsText(snapshot));
       } else if (path === '/events') {
         openEvents(request, response);
       } else {

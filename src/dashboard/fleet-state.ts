@@ -36,6 +36,8 @@ export interface FleetCell {
   detail?: string;
   /** Status changes seen since the dashboard started. */
   transitions: number;
+  /** Watch attempts that failed since the dashboard started: one per attempt, so a backend down for a while counts each retry. */
+  watchFailures: number;
 }
 
 /** One status change. */
@@ -118,7 +120,7 @@ export class FleetState {
     const since = this.now();
     const cells: Record<string, FleetCell> = Object.create(null) as Record<string, FleetCell>;
     for (const service of this.services) {
-      cells[service] = { status: 'CONNECTING', since, transitions: 0 };
+      cells[service] = { status: 'CONNECTING', since, transitions: 0, watchFailures: 0 };
       this.count('CONNECTING', 1);
     }
     const backend: FleetBackend = { address, target, cells, timeline: [] };
@@ -158,6 +160,17 @@ export class FleetState {
     if (detail === undefined) delete cell.detail;
     else cell.detail = detail;
     this.emit(backend, address, 'status');
+  }
+
+  /**
+   * Counts one failed Watch attempt of a cell (the status is set apart, with
+   * {@link setStatus}). Not announced: it is read with the state (`/metrics`,
+   * `/api/state`), and a backend retried every few seconds would otherwise be a
+   * stream of events that change nothing on the page.
+   */
+  countWatchFailure(address: string, service: string): void {
+    const cell = this.backends.get(address)?.cells[service];
+    if (cell) cell.watchFailures += 1;
   }
 
   /** Records a Check round trip (ms), or its absence after a failed Check. */

@@ -189,8 +189,10 @@ export class FleetWatcher {
     } catch (error) {
       // Not watched, so the next resolution tries again.
       this.report(error);
-      for (const service of this.services)
+      for (const service of this.services) {
+        this.state.countWatchFailure(address, service); // an attempt that could not even start
         this.state.setStatus(address, service, 'UNREACHABLE', `no client: ${String((error as Error)?.message ?? error)}`);
+      }
       return;
     }
     if (!this.running || this.watched.has(address) || !this.state.backend(address)) {
@@ -238,7 +240,8 @@ export class FleetWatcher {
     } else if (event.type === 'unimplemented') {
       this.state.setStatus(address, service, 'UNIMPLEMENTED', 'the server has no grpc.health.v1.Health service');
     } else {
-      // A stream that broke after a status leaves the backend unknown until it answers again.
+      // A stream that broke after a status leaves the backend unknown until it answers again; every failed attempt counts.
+      this.state.countWatchFailure(address, service);
       const detail = (event.error.code === GrpcStatus.UNAVAILABLE ? event.error.details : event.error.message).replace(
         /\. Resolution note: $/,
         '',

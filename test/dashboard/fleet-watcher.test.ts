@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { HealthArgumentError, HealthClient } from '../../src/index.js';
+import { HealthArgumentError, HealthClient, HealthService, type HealthServiceHandlers } from '../../src/index.js';
+import { fleetMetricsText } from '../../src/dashboard/fleet-metrics.js';
 import { FleetWatcher } from '../../src/dashboard/fleet-watcher.js';
 import type { FleetTarget } from '../../src/dashboard/fleet-state.js';
 import { parseTarget, type Target } from '../../src/dashboard/targets.js';
@@ -179,6 +180,36 @@ describe('FleetWatcher', { timeout: 20_000 }, () => {
       'UNIMPLEMENTED and UNREACHABLE',
     );
     assert.match(watcher.state.backend('127.0.0.1:1')!.cells['']!.detail ?? '', /ECONNREFUSED/);
+    watcher.stop();
+  });
+
+  it('counts every failed Watch attempt, not the streak: three refused attempts count 3, exported as the balancer exports them', async () => {
+    // The first three Watch attempts are refused (UNAVAILABLE), the fourth answers SERVING and stays open.
+    let attempts = 0;
+    const handlers: HealthServiceHandlers = {
+      check: (_call, callback) => callback(null, { status: 1 }),
+      list: (_call, callback) => callback(null, { statuses: {} }),
+      watch: (call) => {
+        attempts += 1;
+        if (attempts <= 3) call.emit('error', { code: grpc.status.UNAVAILABLE, details: `refused ${attempts}` });
+        else call.write({ status: 1 });
+      },
+    };
+    const scripted = await startServer((server) => server.addService(HealthService, handlers));
+    cleanup.push(scripted.stop);
+    const watcher = new FleetWatcher({ targets: [parseTarget(scripted.address)], clientFor, rttIntervalMs: 0, backoff: QUICK });
+    cleanup.push(() => watcher.stop());
+    await watcher.start();
+    const cell = () => watcher.state.backend(scripted.address)!.cells['']!;
+    await until(() => cell().status === 'SERVING', 5000, 'SERVING after three refused attempts');
+    assert.equal(attempts, 4);
+    assert.equal(cell().watchFailures, 3, 'one per failed attempt');
+    assert.equal(cell().transitions, 2, 'CONNECTING → UNREACHABLE → SERVING: the three failures are one streak');
+    const labels = `target="${scripted.address}",address="${scripted.address}",service=""`;
+    assert.match(
+      fleetMetricsText(watcher.state.snapshot()),
+      new RegExp(`^grpc_health_backend_watch_failures_total\\{${labels}\\} 3$`, 'm'),
+    );
     watcher.stop();
   });
 
