@@ -31,6 +31,7 @@ describe('monitoring/ rules, checked by promtool', { skip: skipUnlessInstalled('
       'GrpcHealthServiceBelowHealthyFraction',
       'GrpcHealthBackendFlapping',
       'GrpcHealthDashboardDown',
+      'GrpcHealthDashboardTargetUnresolved',
     ]);
     const tests = RULE_TESTS.map((file) => readFileSync(file, 'utf8')).join('\n');
     for (const alert of alerts) {
