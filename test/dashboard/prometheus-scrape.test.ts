@@ -114,13 +114,16 @@ describe('the dashboard and the library exporter, scraped', { skip: skipUnlessIn
   it('what both observe of a backend has the same names, types, help and labels', () => {
     const dashboard = families(dashboardText);
     const exporter = families(exporterText);
-    const shared = [BACKEND_METRICS.state, BACKEND_METRICS.stateChanges].map(({ prometheus }) => METRIC_PREFIX + prometheus);
+    const shared = [BACKEND_METRICS.state, BACKEND_METRICS.stateChanges, BACKEND_METRICS.watchFailures].map(
+      ({ prometheus }) => METRIC_PREFIX + prometheus,
+    );
     for (const name of shared) {
       assert.ok(dashboard.has(name) && exporter.has(name), `${name} in both`);
       assert.deepEqual(dashboard.get(name), exporter.get(name), name);
     }
     assert.deepEqual([...dashboard.get(shared[0]!)!.labels], ['target', 'address', 'service', 'state']);
     assert.deepEqual([...dashboard.get(shared[1]!)!.labels], ['target', 'address', 'service']);
+    assert.deepEqual([...dashboard.get(shared[2]!)!.labels], ['target', 'address', 'service']);
     // What a server says about itself keeps its own names; the dashboard says nothing of the kind.
     assert.ok(exporter.has('grpc_health_serving_status') && !dashboard.has('grpc_health_serving_status'));
     // The whole server is the empty service label value in both (Prometheus stores it as no label).

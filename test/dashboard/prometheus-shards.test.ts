@@ -1,5 +1,6 @@
 /**
- * The fleet beyond one machine, with the real thing: two dashboard shards and an
+ * The fleet beyond one machine, with the real thing: two dashboard shards
+ * (`-shard 0/2` and `-shard 1/2` over the same targets) and an
  * application's prom-client exporter (the balancer's view of the same backends)
  * scraped by a real Prometheus that loads the shipped rules; PromQL over the HTTP
  * API answers what an operator asks, and the Grafana dashboard's queries run.
@@ -30,6 +31,7 @@ import {
 const ORDERS = 'orders.Orders';
 const JOB = 'grpc-health-dashboard';
 const WAIT_MS = 30_000;
+const UNRESOLVED = 'dns:///no-such-host.invalid:50051';
 
 /** `{labels} value` of each series, sorted: readable in a failed assertion. */
 function shown(samples: Sample[]): string[] {
@@ -51,21 +53,23 @@ describe(
     });
     before(() => assertInstalled('prometheus'));
 
-    it('answers how many backends of a service are SERVING, counts every change (five between two scrapes), and fires the shipped rules', async () => {
+    it('holds every backend once over -shard 0/2 and 1/2, answers how many of a service are SERVING, counts every change (five between two scrapes), and fires the shipped rules', async () => {
       // Four backends: the whole server ("") and orders.Orders, both SERVING.
       const backends = await Promise.all([0, 1, 2, 3].map(() => startHealth({ statuses: { [ORDERS]: 'SERVING' } })));
       for (const backend of backends) cleanup.push(backend.close);
       const [b0, b1, , b3] = backends as [(typeof backends)[0], (typeof backends)[0], (typeof backends)[0], (typeof backends)[0]];
 
-      // TODO(-shard): once `grpc-health dashboard -shard i/n` is merged, give both shards all four
-      // targets and `-shard 0/2` / `-shard 1/2` (a shard may then hold none of them: the test reads
-      // which shard watches what) instead of splitting the targets by hand:
-      //   [0, 1].map(async (index) => ... ...backends.flatMap(...), '-shard', `${index}/2`, ...)
-      const shards = await Promise.all(
-        [backends.slice(0, 2), backends.slice(2)].map(async (own) => {
+      // Two shards, each given every target and `-shard i/2`: each watches its share (hashed; a shard may hold
+      // none of four), and a name that does not resolve, which both shards resolve and report.
+      const shardClis = await Promise.all(
+        [0, 1].map(async (index) => {
           const cli = startCli([
             'dashboard',
-            ...own.flatMap((backend) => ['-target', backend.address]),
+            ...backends.flatMap((backend) => ['-target', backend.address]),
+            '-target',
+            UNRESOLVED,
+            '-shard',
+            `${index}/2`,
             '-service',
             '',
             '-service',
@@ -77,9 +81,10 @@ describe(
           ]);
           cleanup.push(() => cli.child.kill('SIGKILL'));
           await cli.waitFor(/dashboard on (http:\S+) watching \d+ backend/, 'stdout', 15_000);
-          return /dashboard on (http:\S+)/.exec(cli.stdout())![1]!;
+          return { cli, url: /dashboard on (http:\S+)/.exec(cli.stdout())![1]! };
         }),
       );
+      const shards = shardClis.map(({ url }) => url);
       const state = async (url: string) => JSON.parse((await httpGet(`${url}api/state`)).body) as FleetSnapshot;
       // Every backend is watched by exactly one shard.
       const watchedBy = await Promise.all(shards.map(async (url) => (await state(url)).backends.map((b) => b.address)));
@@ -131,6 +136,39 @@ scrape_configs:
         (r) => shown(r).join() === ['{"service":"orders.Orders"} 4', '{} 4'].join(),
         WAIT_MS,
         'eight SERVING',
+      );
+
+      // In Prometheus too, every backend is in exactly one shard: four distinct addresses, each under one
+      // instance, the one whose /api/state lists it; each instance says which shard it is.
+      const byShard = await query(`count by (address, instance) (grpc_health_backend_state{job="${JOB}"})`);
+      assert.equal((await query(`count(count by (address) (grpc_health_backend_state{job="${JOB}"}))`))[0]?.value, backends.length);
+      assert.deepEqual(await query(`count by (address) (count by (address, instance) (grpc_health_backend_state{job="${JOB}"})) > 1`), []);
+      assert.deepEqual(
+        byShard.map(({ metric }) => `${metric.address} ${metric.instance}`).sort(),
+        backends.map((b) => `${b.address} ${hostPort(shardOf(b.address))}`).sort(),
+      );
+      const shardInfo = await query(`grpc_health_dashboard_shard_info{job="${JOB}"}`);
+      assert.deepEqual(
+        shardInfo.map(({ metric }) => `${metric.instance} ${metric.shard}/${metric.shards}`).sort(),
+        shards.map((url, index) => `${hostPort(url)} ${index}/2`).sort(),
+      );
+      // The name that does not resolve: 0 from both shards, and its alert pending (it fires after 5 minutes).
+      const unresolved = await query(`grpc_health_dashboard_target_resolved{job="${JOB}"} == 0`);
+      assert.deepEqual(
+        unresolved.map(({ metric }) => `${metric.instance} ${metric.target}`).sort(),
+        shards.map((url) => `${hostPort(url)} ${UNRESOLVED}`).sort(),
+      );
+      const unresolvedAlerts = await eventually(
+        () => prometheus.alerts(),
+        (alerts) => alerts.filter((a) => a.labels.alertname === 'GrpcHealthDashboardTargetUnresolved').length === 2,
+        WAIT_MS,
+        'GrpcHealthDashboardTargetUnresolved from both shards',
+      );
+      assert.deepEqual(
+        unresolvedAlerts
+          .filter((a) => a.labels.alertname === 'GrpcHealthDashboardTargetUnresolved')
+          .map((a) => `${a.state} ${a.labels.target}`),
+        [`pending ${UNRESOLVED}`, `pending ${UNRESOLVED}`],
       );
 
       // b1's orders.Orders and b3's whole server go NOT_SERVING.
@@ -252,6 +290,26 @@ scrape_configs:
           }
         }
       }
+
+      // A shard killed: Prometheus sees it down and GrpcHealthDashboardDown goes pending for it (it fires after 2 minutes).
+      const killed = shardClis[1]!;
+      killed.cli.child.kill('SIGKILL');
+      await eventually(
+        () => query(`up{job="${JOB}"} == 0`),
+        (r) => r.map(({ metric }) => metric.instance).join() === hostPort(killed.url),
+        WAIT_MS,
+        'the killed shard down',
+      );
+      const down = await eventually(
+        () => prometheus.alerts(),
+        (alerts) => alerts.some((a) => a.labels.alertname === 'GrpcHealthDashboardDown'),
+        WAIT_MS,
+        'GrpcHealthDashboardDown',
+      );
+      assert.deepEqual(
+        down.filter((a) => a.labels.alertname === 'GrpcHealthDashboardDown').map((a) => `${a.state} ${a.labels.instance}`),
+        [`pending ${hostPort(killed.url)}`],
+      );
     });
   },
 );
