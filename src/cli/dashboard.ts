@@ -4,7 +4,9 @@
  */
 import { HealthArgumentError } from '../errors.js';
 import { startDashboardHttp } from '../dashboard/dashboard-http.js';
+import type { FleetTarget } from '../dashboard/fleet-state.js';
 import { FleetWatcher } from '../dashboard/fleet-watcher.js';
+import { parseShard, type Shard, WHOLE_FLEET } from '../dashboard/shard.js';
 import { parseTarget, readTargetsFile, type Target } from '../dashboard/targets.js';
 import type { Command } from './command.js';
 import { clientFor } from './connection.js';
@@ -23,6 +25,16 @@ function intervalMs(values: FlagValues, flag: string, fallbackNs: bigint): numbe
   return nsToMs(ns);
 }
 
+/** The one stderr line about a target whose resolution failed, changed its error, or works again. */
+function targetLine(target: FleetTarget): string {
+  const addresses = `${target.addresses.length} address${target.addresses.length === 1 ? '' : 'es'}`;
+  if (target.error === undefined) return `dashboard: target ${target.target} resolves again: ${addresses}`;
+  const kept = target.addresses.length > 0 ? `; keeping its last ${addresses}` : '';
+  const retry =
+    target.nextAttemptAt === undefined ? '' : `; next attempt in ${Math.max(0, Math.round((target.nextAttemptAt - Date.now()) / 1000))}s`;
+  return `dashboard: target ${target.target}: ${target.error}${kept}${retry}`;
+}
+
 /** Runs the dashboard until SIGINT/SIGTERM; returns the exit code. */
 export async function runDashboard(values: FlagValues, log: (line: string) => void, out: (line: string) => void): Promise<number> {
   const targets: Target[] = [];
@@ -38,16 +50,31 @@ export async function runDashboard(values: FlagValues, log: (line: string) => vo
   const portText = (values.port as string | undefined) ?? '8080';
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535)
     throw new UsageError(`invalid value ${JSON.stringify(portText)} for flag -port`);
+  const streamsText = (values['max-event-streams'] as string | undefined) ?? '256';
+  if (!/^\d{1,6}$/.test(streamsText) || Number(streamsText) < 1 || Number(streamsText) > 100_000)
+    throw new UsageError(`invalid value ${JSON.stringify(streamsText)} for flag -max-event-streams: want 1 to 100000`);
+  let shard: Shard = WHOLE_FLEET;
+  const allowedHosts = values['allow-host'] as string[];
+  try {
+    const shardText = values.shard as string | undefined;
+    if (shardText !== undefined) shard = parseShard(shardText);
+  } catch (error) {
+    if (error instanceof HealthArgumentError) throw new UsageError(error.message);
+    throw error;
+  }
   const rttIntervalMs = intervalMs(values, 'rtt-interval', 5_000_000_000n);
   const resolveIntervalMs = intervalMs(values, 'resolve-interval', 30_000_000_000n);
   // The connection flags are the check command's; each backend gets its own client from them.
   const settings = connectionSettings({ ...values, addr: targets[0]!.text });
+  const described = `${targets.length} target(s)${shard.count > 1 ? `, shard ${shard.index}/${shard.count}` : ''}`;
 
   const watcher = new FleetWatcher({
     targets,
     services: settings.services,
     rttIntervalMs,
     resolveIntervalMs,
+    shard,
+    onTargetError: (target) => log(targetLine(target)),
     clientFor: (backend) => {
       const target = targets.find((t) => t.text === backend.target);
       // A name expanded to addresses is still the name the certificate carries.
@@ -60,12 +87,18 @@ export async function runDashboard(values: FlagValues, log: (line: string) => vo
   await watcher.start();
   let http;
   try {
-    http = await startDashboardHttp(watcher.state, { host: (values.host as string | undefined) ?? '127.0.0.1', port: Number(portText) });
+    http = await startDashboardHttp(watcher.state, {
+      host: (values.host as string | undefined) ?? '127.0.0.1',
+      port: Number(portText),
+      maxEventStreams: Number(streamsText),
+      allowedHosts,
+    });
   } catch (error) {
     watcher.stop();
+    if (error instanceof HealthArgumentError) throw new UsageError(error.message);
     throw new UsageError(`cannot listen: ${(error as Error).message}`);
   }
-  out(`dashboard on ${http.url} watching ${watcher.state.addresses().length} backend(s)`);
+  out(`dashboard on ${http.url} watching ${watcher.state.addresses().length} backend(s) of ${described}`);
   await new Promise<void>((resolve) => {
     if (interrupted.aborted) resolve();
     else interrupted.addEventListener('abort', () => resolve(), { once: true });
@@ -77,13 +110,26 @@ export async function runDashboard(values: FlagValues, log: (line: string) => vo
 
 /** The `dashboard` command. */
 export const dashboardCommand: Command = {
-  usage: 'grpc-health dashboard -target host:port|dns:///name:port... [-targets-file f] [-service name]... [-port 8080] [flags]',
+  usage:
+    'grpc-health dashboard -target host:port|dns:///name:port... [-targets-file f] [-service name]... [-port 8080] [-shard i/n] [-allow-host name]... [flags]',
   flags: {
     target: { kind: 'list', help: 'host:port, dns:///name:port (every address, re-resolved) or unix:///path; repeatable' },
-    'targets-file': { kind: 'string', help: 'file with one target a line (# comments)' },
+    'targets-file': {
+      kind: 'string',
+      help: 'file with one target a line (# comments); a line that is not a target is shown with its error',
+    },
     service: CONNECTION_FLAGS.service,
     host: { kind: 'string', help: 'address the page listens on', defaultValue: '127.0.0.1' },
     port: { kind: 'string', help: 'port the page listens on (0: any free port)', defaultValue: '8080' },
+    'allow-host': {
+      kind: 'list',
+      help: 'a host name the page may be reached by (besides the listening address and localhost); repeatable',
+    },
+    'max-event-streams': { kind: 'string', help: 'live page connections open at once; more are refused (503)', defaultValue: '256' },
+    shard: {
+      kind: 'string',
+      help: 'watch only shard i of n (0-based: 0/3, 1/3, 2/3): each backend address is hashed into exactly one shard',
+    },
     'rtt-interval': {
       kind: 'duration',
       help: 'how often each backend is Checked for its round-trip time (0: never)',
@@ -103,6 +149,7 @@ export const dashboardCommand: Command = {
   examples: [
     'grpc-health dashboard -target dns:///orders.internal:50051 -service orders.Orders -port 8080',
     'grpc-health dashboard -targets-file fleet.txt -service "" -service echo.Echo',
+    'grpc-health dashboard -targets-file fleet.txt -shard 0/2 -host 0.0.0.0 -allow-host dash-0.internal   # one of two processes',
   ],
   run: runDashboard,
 };

@@ -8,10 +8,12 @@ import type { Command } from './command.js';
 import type { FlagValues } from './flags.js';
 import { abortOnInterrupt } from './interrupt.js';
 import { CliFailure, CONNECTION_FLAGS, connectionSettings } from './options.js';
+import { checkAddr } from './target-syntax.js';
 
 /** Runs the subcommand; returns the exit code. */
 export async function runList(values: FlagValues, log: (line: string) => void, out: (line: string) => void): Promise<number> {
   const settings = connectionSettings(values);
+  checkAddr(settings);
   const signal = abortOnInterrupt(log);
   const client = await clientFor(settings);
   try {

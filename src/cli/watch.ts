@@ -12,6 +12,7 @@ import type { Command } from './command.js';
 import { type FlagValues, goQuote, UsageError } from './flags.js';
 import { abortOnInterrupt } from './interrupt.js';
 import { CliFailure, CONNECTION_FLAGS, connectionSettings } from './options.js';
+import { checkAddr } from './target-syntax.js';
 
 /** The CLI's reconnect backoff: quicker than the library default, for a person or a script waiting. */
 const CLI_BACKOFF = { initialMs: 250, multiplier: 1.6, jitter: 0.2, maxMs: 5000 };
@@ -19,6 +20,7 @@ const CLI_BACKOFF = { initialMs: 250, multiplier: 1.6, jitter: 0.2, maxMs: 5000 
 /** Runs the subcommand; returns the exit code. */
 export async function runWatch(values: FlagValues, log: (line: string) => void, out: (line: string) => void): Promise<number> {
   const settings = connectionSettings(values);
+  checkAddr(settings);
   if (settings.services.length > 1) throw new UsageError('watch takes one -service');
   const service = settings.services[0]!;
   const untilText = values.until as string | undefined;

@@ -5,6 +5,7 @@
  * event stream, metrics) subscribe with {@link FleetState.onBackendChange}.
  */
 import type { ServingStatus } from '../status.js';
+import { type Shard, WHOLE_FLEET } from './shard.js';
 
 /**
  * A cell's status: what the backend reported, or what the dashboard saw when it
@@ -35,6 +36,8 @@ export interface FleetCell {
   detail?: string;
   /** Status changes seen since the dashboard started. */
   transitions: number;
+  /** Watch attempts that failed since the dashboard started: one per attempt, so a backend down for a while counts each retry. */
+  watchFailures: number;
 }
 
 /** One status change. */
@@ -56,12 +59,33 @@ export interface FleetBackend {
   timeline: FleetTransition[];
 }
 
+/**
+ * One target as given, and what it resolved to: a target that does not parse or
+ * resolve is shown with its error instead of disappearing.
+ */
+export interface FleetTarget {
+  /** The target as given (`dns:///orders:50051`, `127.0.0.2:50051`). */
+  target: string;
+  /** The addresses it stands for: the last good resolution (kept while resolution fails). */
+  addresses: string[];
+  /** Why the last resolution failed (or why the target cannot be used); absent when it succeeded. */
+  error?: string;
+  /** When it last resolved, ms since the epoch; absent if it never did. */
+  lastResolvedAt?: number;
+  /** When it is resolved next, ms since the epoch; absent if it is not resolved again. */
+  nextAttemptAt?: number;
+}
+
 /** The whole state (the JSON endpoint's answer, the page's first event). */
 export interface FleetSnapshot {
   generatedAt: number;
   services: string[];
   counts: Record<FleetStatus, number>;
   backends: FleetBackend[];
+  /** Every target, in the order given, with its addresses or its error. */
+  targets: FleetTarget[];
+  /** The part of the fleet this process watches (`{ index: 0, count: 1 }`: all of it). */
+  shard: Shard;
 }
 
 /** Transitions kept per backend. */
@@ -71,12 +95,17 @@ export const TIMELINE_LENGTH = 20;
 export type FleetChange = 'status' | 'rtt' | 'added' | 'removed';
 
 type BackendListener = (backend: FleetBackend | undefined, address: string, change: FleetChange) => void;
+type TargetListener = (target: FleetTarget) => void;
 
 /** The fleet's state; the watcher writes it, observers read it. */
 export class FleetState {
   private readonly backends = new Map<string, FleetBackend>();
   private readonly listeners = new Set<BackendListener>();
   private readonly countsByStatus = new Map<FleetStatus, number>();
+  private readonly targets = new Map<string, FleetTarget>();
+  private readonly targetListeners = new Set<TargetListener>();
+  /** The part of the fleet watched, shown in snapshots. */
+  shard: Shard = WHOLE_FLEET;
 
   constructor(
     /** The services watched on every backend, in display order. */
@@ -91,7 +120,7 @@ export class FleetState {
     const since = this.now();
     const cells: Record<string, FleetCell> = Object.create(null) as Record<string, FleetCell>;
     for (const service of this.services) {
-      cells[service] = { status: 'CONNECTING', since, transitions: 0 };
+      cells[service] = { status: 'CONNECTING', since, transitions: 0, watchFailures: 0 };
       this.count('CONNECTING', 1);
     }
     const backend: FleetBackend = { address, target, cells, timeline: [] };
@@ -133,6 +162,17 @@ export class FleetState {
     this.emit(backend, address, 'status');
   }
 
+  /**
+   * Counts one failed Watch attempt of a cell (the status is set apart, with
+   * {@link setStatus}). Not announced: it is read with the state (`/metrics`,
+   * `/api/state`), and a backend retried every few seconds would otherwise be a
+   * stream of events that change nothing on the page.
+   */
+  countWatchFailure(address: string, service: string): void {
+    const cell = this.backends.get(address)?.cells[service];
+    if (cell) cell.watchFailures += 1;
+  }
+
   /** Records a Check round trip (ms), or its absence after a failed Check. */
   setRtt(address: string, service: string, rttMs: number | undefined): void {
     const cell = this.backends.get(address)?.cells[service];
@@ -140,6 +180,31 @@ export class FleetState {
     if (rttMs === undefined) delete cell.rttMs;
     else cell.rttMs = rttMs;
     this.emit(this.backends.get(address), address, 'rtt');
+  }
+
+  /** Records what a target resolved to (or why not); a change is announced. */
+  setTarget(target: FleetTarget): void {
+    const before = this.targets.get(target.target);
+    if (before && JSON.stringify(before) === JSON.stringify(target)) return;
+    this.targets.set(target.target, target);
+    for (const listener of this.targetListeners) {
+      try {
+        listener(target);
+      } catch (error) {
+        this.onListenerError(error);
+      }
+    }
+  }
+
+  /** One target's row, or `undefined`. */
+  target(text: string): FleetTarget | undefined {
+    return this.targets.get(text);
+  }
+
+  /** Calls `listener` with a target whenever its row changes. Returns the function that unsubscribes. */
+  onTargetChange(listener: TargetListener): () => void {
+    this.targetListeners.add(listener);
+    return () => this.targetListeners.delete(listener);
   }
 
   /** One backend, or `undefined`. */
@@ -162,7 +227,14 @@ export class FleetState {
   /** Everything, sorted by address (a copy is not made: serialize it, do not keep it). */
   snapshot(): FleetSnapshot {
     const backends = [...this.backends.values()].sort((a, b) => a.address.localeCompare(b.address));
-    return { generatedAt: this.now(), services: [...this.services], counts: this.counts(), backends };
+    return {
+      generatedAt: this.now(),
+      services: [...this.services],
+      counts: this.counts(),
+      backends,
+      targets: [...this.targets.values()],
+      shard: { ...this.shard },
+    };
   }
 
   /**

@@ -3,13 +3,17 @@
  * Watch loop per (backend, service) — the same loop the balancer runs — and a
  * periodic Check per (backend, service) for its round-trip time. `dns:` targets
  * are resolved again periodically; backends that appear are watched, backends
- * that go are dropped.
+ * that go are dropped. A failed resolution keeps the target's last good
+ * addresses (as grpc-js and grpc-go do), shows the error on the target's row and
+ * is retried with backoff.
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { Backoff } from '../client/backoff.js';
 import type { HealthClient } from '../client/health-client.js';
 import { type BackoffOptions, type HealthWatchEvent, HealthWatchLoop } from '../client/watch-loop.js';
 import { HealthArgumentError, HealthRpcError } from '../errors.js';
-import { FleetState } from './fleet-state.js';
+import { FleetState, type FleetTarget } from './fleet-state.js';
+import { inShard, type Shard, WHOLE_FLEET } from './shard.js';
 import { type Backend, type HostLookup, resolveTarget, systemLookup, type Target } from './targets.js';
 
 /** Options of {@link FleetWatcher}. */
@@ -22,17 +26,35 @@ export interface FleetWatcherOptions {
   clientFor: (backend: Backend) => HealthClient | Promise<HealthClient>;
   /** How often each (backend, service) is Checked for its round-trip time, ms. Default 5000; 0 turns it off. */
   rttIntervalMs?: number;
-  /** How often `dns:` targets are resolved again, ms. Default 30000. */
+  /** How often `dns:` targets are resolved again, ms. Default 30000; 0: not again after a success (a failure is still retried). */
   resolveIntervalMs?: number;
   /** Backoff of the Watch loops. Default: quicker than the library's, for a person watching (250 ms to 5 s). */
   backoff?: BackoffOptions;
+  /** Backoff between attempts to resolve a target whose resolution failed. Default 1 s, ×1.6, ±20 %, 30 s. */
+  resolveBackoff?: BackoffOptions;
   /** Resolves host names (the system resolver by default). */
   lookup?: HostLookup;
+  /** Watch only the backends of this shard (see `shard.ts`). Default: every backend. */
+  shard?: Shard;
+  /** Told when a target's error appears, changes or goes (`error` absent: it resolves again). */
+  onTargetError?: (target: FleetTarget) => void;
   /** Told about a callback of ours that failed; the watcher carries on. */
   onError?: (error: unknown) => void;
 }
 
 const DASHBOARD_BACKOFF: BackoffOptions = { initialMs: 250, multiplier: 1.6, jitter: 0.2, maxMs: 5000 };
+const RESOLVE_BACKOFF: BackoffOptions = { initialMs: 1000, multiplier: 1.6, jitter: 0.2, maxMs: 30_000 };
+
+/** One target and its last good resolution. */
+interface Resolving {
+  target: Target;
+  /** The backends of the last good resolution. */
+  backends: Backend[];
+  lastResolvedAt?: number;
+  error?: string;
+  backoff: Backoff;
+  timer?: NodeJS.Timeout;
+}
 
 interface Watched {
   client: HealthClient;
@@ -56,7 +78,8 @@ export class FleetWatcher {
   private readonly rttIntervalMs: number;
   private readonly resolveIntervalMs: number;
   private readonly watched = new Map<string, Watched>();
-  private resolveTimer: NodeJS.Timeout | undefined;
+  private readonly resolving: Resolving[];
+  private readonly shard: Shard;
   private running = false;
 
   constructor(private readonly options: FleetWatcherOptions) {
@@ -64,35 +87,91 @@ export class FleetWatcher {
     this.services = options.services && options.services.length > 0 ? [...new Set(options.services)] : [''];
     this.rttIntervalMs = positiveOrZero('rttIntervalMs', options.rttIntervalMs, 5000);
     this.resolveIntervalMs = positiveOrZero('resolveIntervalMs', options.resolveIntervalMs, 30_000);
+    const resolveBackoff = { ...RESOLVE_BACKOFF, ...options.resolveBackoff };
+    // The same target given twice is one row.
+    const unique = new Map(options.targets.map((target) => [target.text, target]));
+    this.resolving = [...unique.values()].map((target) => ({
+      target,
+      backends: [],
+      backoff: new Backoff(resolveBackoff, 'resolveBackoff'),
+    }));
+    this.shard = options.shard ?? WHOLE_FLEET;
+    if (
+      !Number.isInteger(this.shard.count) ||
+      this.shard.count < 1 ||
+      !Number.isInteger(this.shard.index) ||
+      this.shard.index < 0 ||
+      this.shard.index >= this.shard.count
+    ) {
+      throw new HealthArgumentError(`shard must be { index, count } with 0 <= index < count, got ${JSON.stringify(this.shard)}`);
+    }
     this.state = new FleetState(this.services, Date.now, (error) => this.report(error));
+    this.state.shard = { ...this.shard };
+    // Rows in the order given, before any resolution answers.
+    for (const { target } of this.resolving) this.state.setTarget({ target: target.text, addresses: [] });
   }
 
   /** Resolves every target and starts watching; resolves once the first resolution is done. */
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await this.resolveAll();
-    if (this.running && this.options.targets.some((target) => target.kind === 'dns') && this.resolveIntervalMs > 0) {
-      const again = (): void => {
-        this.resolveTimer = setTimeout(() => void this.resolveAll().finally(() => this.running && again()), this.resolveIntervalMs);
-        this.resolveTimer.unref();
-      };
-      again();
-    }
+    await Promise.all(this.resolving.map((entry) => this.resolve(entry, false)));
+    await this.reconcile();
   }
 
   /** Stops every loop and timer and closes every connection. */
   stop(): void {
     this.running = false;
-    clearTimeout(this.resolveTimer);
+    for (const entry of this.resolving) clearTimeout(entry.timer);
     for (const address of [...this.watched.keys()]) this.unwatch(address);
   }
 
-  private async resolveAll(): Promise<void> {
-    const lookup = this.options.lookup ?? systemLookup;
-    const found = (await Promise.all(this.options.targets.map((target) => resolveTarget(target, lookup)))).flat();
+  /**
+   * Resolves one target, records its row, and schedules the next attempt: after
+   * the resolve interval when it worked, with backoff when it failed. A failure
+   * keeps the last good backends: a DNS hiccup must not empty the fleet.
+   */
+  private async resolve(entry: Resolving, thenReconcile = true): Promise<void> {
+    const { target } = entry;
+    const result = await resolveTarget(target, this.options.lookup ?? systemLookup);
     if (!this.running) return;
-    const current = new Map(found.map((backend) => [backend.address, backend]));
+    const now = Date.now();
+    const previousError = entry.error;
+    let retryInMs: number | undefined;
+    if (result.error === undefined) {
+      entry.backends = result.backends;
+      entry.lastResolvedAt = now;
+      entry.error = undefined;
+      entry.backoff.reset();
+      if (target.kind === 'dns' && this.resolveIntervalMs > 0) retryInMs = this.resolveIntervalMs;
+    } else {
+      entry.error = result.error;
+      // A target that does not parse never will; a name is tried again.
+      if (target.kind === 'dns') retryInMs = entry.backoff.next();
+    }
+    const row: FleetTarget = { target: target.text, addresses: entry.backends.map((backend) => backend.address) };
+    if (entry.error !== undefined) row.error = entry.error;
+    if (entry.lastResolvedAt !== undefined) row.lastResolvedAt = entry.lastResolvedAt;
+    if (retryInMs !== undefined) {
+      row.nextAttemptAt = now + retryInMs;
+      clearTimeout(entry.timer); // one schedule per target, even if a stop() and start() overlapped a lookup
+      entry.timer = setTimeout(() => void this.resolve(entry), retryInMs);
+      entry.timer.unref();
+    }
+    this.state.setTarget(row);
+    if (entry.error !== previousError) this.guard(() => this.options.onTargetError?.(row));
+    if (thenReconcile) await this.reconcile();
+  }
+
+  /** Watches the backends every target stands for now (in this shard), and drops the others. */
+  private async reconcile(): Promise<void> {
+    if (!this.running) return;
+    const current = new Map<string, Backend>();
+    for (const entry of this.resolving) {
+      for (const backend of entry.backends) {
+        if (!current.has(backend.address) && inShard(backend.address, this.shard)) current.set(backend.address, backend);
+      }
+    }
     for (const address of this.state.addresses()) {
       if (current.has(address)) continue;
       this.unwatch(address);
@@ -110,8 +189,10 @@ export class FleetWatcher {
     } catch (error) {
       // Not watched, so the next resolution tries again.
       this.report(error);
-      for (const service of this.services)
+      for (const service of this.services) {
+        this.state.countWatchFailure(address, service); // an attempt that could not even start
         this.state.setStatus(address, service, 'UNREACHABLE', `no client: ${String((error as Error)?.message ?? error)}`);
+      }
       return;
     }
     if (!this.running || this.watched.has(address) || !this.state.backend(address)) {
@@ -159,7 +240,8 @@ export class FleetWatcher {
     } else if (event.type === 'unimplemented') {
       this.state.setStatus(address, service, 'UNIMPLEMENTED', 'the server has no grpc.health.v1.Health service');
     } else {
-      // A stream that broke after a status leaves the backend unknown until it answers again.
+      // A stream that broke after a status leaves the backend unknown until it answers again; every failed attempt counts.
+      this.state.countWatchFailure(address, service);
       const detail = (event.error.code === GrpcStatus.UNAVAILABLE ? event.error.details : event.error.message).replace(
         /\. Resolution note: $/,
         '',

@@ -14,7 +14,9 @@ export type Target =
   /** Watched as one backend: `host:port`, `ipv4:…`, `unix:…`. */
   | { kind: 'fixed'; text: string; address: string }
   /** Expanded to one backend per address of `host`. */
-  | { kind: 'dns'; text: string; host: string; port: number };
+  | { kind: 'dns'; text: string; host: string; port: number }
+  /** A line of a targets file that is not a target: shown with its error, never watched. */
+  | { kind: 'invalid'; text: string; error: string };
 
 /** One backend of a target: its own grpc-js target, so each gets its own connection. */
 export interface Backend {
@@ -68,7 +70,9 @@ export function joinHostPort(host: string, port: number): string {
 
 /**
  * Reads a targets file: one target a line; blank lines and `#` comments are
- * skipped. Throws {@link HealthArgumentError} naming the file and line.
+ * skipped. A line that is not a target becomes an `invalid` target naming the
+ * line, so one typo in a long file is shown rather than stopping the rest.
+ * Throws {@link HealthArgumentError} when the file cannot be read.
  */
 export function readTargetsFile(path: string): Target[] {
   let text: string;
@@ -84,7 +88,11 @@ export function readTargetsFile(path: string): Target[] {
     try {
       targets.push(parseTarget(line));
     } catch (error) {
-      throw new HealthArgumentError(`targets file ${JSON.stringify(path)} line ${index + 1}: ${(error as Error).message}`);
+      targets.push({
+        kind: 'invalid',
+        text: line,
+        error: `targets file ${JSON.stringify(path)} line ${index + 1}: ${(error as Error).message}`,
+      });
     }
   }
   return targets;
@@ -96,14 +104,23 @@ export type HostLookup = (host: string) => Promise<string[]>;
 /** The system resolver, as grpc-js's `dns:` resolver asks it. */
 export const systemLookup: HostLookup = async (host) => (await lookup(host, { all: true })).map((entry) => entry.address);
 
-/** The backends a target stands for now. A name that does not resolve stands for none. */
-export async function resolveTarget(target: Target, lookupHost: HostLookup = systemLookup): Promise<Backend[]> {
-  if (target.kind === 'fixed') return [{ address: target.address, target: target.text }];
+/** What resolving a target gave: its backends, or why there are none. */
+export type Resolution = { backends: Backend[]; error?: undefined } | { error: string; backends?: undefined };
+
+/**
+ * The backends a target stands for now, or the error: the resolver's, or
+ * `resolved to no address`. Never throws.
+ */
+export async function resolveTarget(target: Target, lookupHost: HostLookup = systemLookup): Promise<Resolution> {
+  if (target.kind === 'fixed') return { backends: [{ address: target.address, target: target.text }] };
+  if (target.kind === 'invalid') return { error: target.error };
+  let unique: string[];
   try {
     const addresses = await lookupHost(target.host);
-    const unique = [...new Set(addresses.map((address) => joinHostPort(address, target.port)))];
-    return unique.map((address) => ({ address, target: target.text }));
-  } catch {
-    return [];
+    unique = [...new Set(addresses.map((address) => joinHostPort(address, target.port)))];
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
   }
+  if (unique.length === 0) return { error: 'resolved to no address' };
+  return { backends: unique.map((address) => ({ address, target: target.text })) };
 }

@@ -9,7 +9,7 @@
  * random name is counted in one unlabelled gauge), checks are the names added,
  * and backend series go when the backend leaves every channel.
  */
-import type { BackendHealth } from '../balancer/backend-health.js';
+import type { BackendHealth, BackendHealthState } from '../balancer/backend-health.js';
 import { backendHealth, onBackendHealthChange } from '../balancer/health-check-load-balancer.js';
 import type { DependencyChecks } from '../checks/dependency-checks.js';
 import { HealthArgumentError } from '../errors.js';
@@ -39,12 +39,41 @@ function counterKey(parts: readonly string[]): string {
   return parts.join('\u0000');
 }
 
+/** The labels of one backend series. */
+export interface BackendLabels {
+  target: string;
+  address: string;
+  service: string;
+}
+
+function backendKey(backend: BackendLabels): string {
+  return counterKey([backend.target, backend.address, backend.service]);
+}
+
+// What the collector remembers of one backend: the last health it answered, and its counts.
+interface ObservedBackend {
+  state?: BackendHealthState;
+  changes: number;
+  failures: number;
+}
+
+/** Every state the balancer reports of a backend, in the order the `state` label lists them. */
+export const BALANCER_STATES: readonly BackendHealthState[] = Object.freeze([
+  'IDLE',
+  'CHECKING',
+  'SERVING',
+  'NOT_SERVING',
+  'UNKNOWN',
+  'SERVICE_UNKNOWN',
+  'FAILED',
+  'UNIMPLEMENTED',
+] as const satisfies readonly BackendHealthState[]);
+
 /** Keeps the counters and reads the gauges; adapters turn them into their library's instruments. */
 export class HealthMetricsCollector {
   private readonly statusChanges = new Map<string, CountedSeries<{ service: string; status: WatchStatus }>>();
   private readonly checkFailures = new Map<string, number>();
-  private readonly backendChanges = new Map<string, CountedSeries<{ target: string; address: string; service: string; state: string }>>();
-  private readonly backendFailures = new Map<string, CountedSeries<{ target: string; address: string; service: string }>>();
+  private readonly observed = new Map<string, ObservedBackend>();
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
@@ -80,17 +109,15 @@ export class HealthMetricsCollector {
     if (sources.balancer) {
       this.unsubscribe.push(
         onBackendHealthChange((backend) => {
-          const base = { target: backend.target, address: backend.address, service: backend.service };
-          const key = counterKey([backend.target, backend.address, backend.service, backend.state]);
-          const series = this.backendChanges.get(key);
-          if (series) series.value += 1;
-          else this.backendChanges.set(key, { labels: { ...base, state: backend.state }, value: 1 });
-          if (backend.state === 'FAILED') {
-            const failureKey = counterKey([backend.target, backend.address, backend.service]);
-            const failures = this.backendFailures.get(failureKey);
-            if (failures) failures.value += 1;
-            else this.backendFailures.set(failureKey, { labels: base, value: 1 });
+          const key = backendKey(backend);
+          let seen = this.observed.get(key);
+          if (!seen) this.observed.set(key, (seen = { changes: 0, failures: 0 }));
+          // Not connected, or connected and not answered yet: no health was observed, so nothing changed.
+          if (backend.state !== 'IDLE' && backend.state !== 'CHECKING' && backend.state !== seen.state) {
+            seen.state = backend.state;
+            seen.changes += 1;
           }
+          if (backend.state === 'FAILED') seen.failures += 1;
         }),
       );
     }
@@ -133,14 +160,19 @@ export class HealthMetricsCollector {
     return this.sources.balancer ? backendHealth() : [];
   }
 
-  /** Health changes per (backend, new state), for the backends that exist now. */
-  backendChangeCounts(): CountedSeries<{ target: string; address: string; service: string; state: string }>[] {
-    return this.pruned(this.backendChanges, (labels) => [labels.target, labels.address, labels.service]);
+  /**
+   * Changes of each backend's observed health (what its Watch said, FAILED or
+   * UNIMPLEMENTED; the first answer counts), for every backend that exists now,
+   * 0 for one not answered yet. A reconnection (IDLE, CHECKING, the same answer
+   * again) is no change.
+   */
+  backendChangeCounts(): CountedSeries<BackendLabels>[] {
+    return this.perBackend((seen) => seen?.changes ?? 0);
   }
 
-  /** Failed Watch streams (each one retried) per backend, for the backends that exist now. */
-  backendFailureCounts(): CountedSeries<{ target: string; address: string; service: string }>[] {
-    return this.pruned(this.backendFailures, (labels) => [labels.target, labels.address, labels.service]);
+  /** Failed Watch streams (each one retried) per backend that exists now, 0 for one with none. */
+  backendFailureCounts(): CountedSeries<BackendLabels>[] {
+    return this.perBackend((seen) => seen?.failures ?? 0);
   }
 
   /** Stops listening to the sources. */
@@ -148,14 +180,12 @@ export class HealthMetricsCollector {
     for (const stop of this.unsubscribe.splice(0)) stop();
   }
 
-  // Series of backends that left every channel are dropped, so address churn does not grow the label set.
-  private pruned<L>(series: Map<string, CountedSeries<L>>, identity: (labels: L) => string[]): CountedSeries<L>[] {
-    const live = new Set(this.backends().map((backend) => counterKey([backend.target, backend.address, backend.service])));
-    const kept: CountedSeries<L>[] = [];
-    for (const [key, entry] of series) {
-      if (live.has(counterKey(identity(entry.labels)))) kept.push(entry);
-      else series.delete(key);
-    }
-    return kept;
+  // Counts of backends that left every channel are dropped, so address churn does not grow the label set.
+  private perBackend(count: (seen: ObservedBackend | undefined) => number): CountedSeries<BackendLabels>[] {
+    const live = new Map<string, BackendLabels>();
+    for (const { target, address, service } of this.backends())
+      live.set(backendKey({ target, address, service }), { target, address, service });
+    for (const key of this.observed.keys()) if (!live.has(key)) this.observed.delete(key);
+    return [...live].map(([key, labels]) => ({ labels, value: count(this.observed.get(key)) }));
   }
 }

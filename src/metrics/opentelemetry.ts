@@ -12,7 +12,8 @@
  */
 import type { Attributes, Meter, ObservableResult } from '@opentelemetry/api';
 import { HealthArgumentError } from '../errors.js';
-import { HealthMetricsCollector, type HealthMetricsSources } from './health-metrics-collector.js';
+import { BACKEND_METRICS, STATE_LABEL } from './backend-metrics.js';
+import { BALANCER_STATES, type BackendLabels, HealthMetricsCollector, type HealthMetricsSources } from './health-metrics-collector.js';
 
 export type { HealthMetricsSources } from './health-metrics-collector.js';
 
@@ -35,9 +36,15 @@ const CHECK_STATES = ['pending', 'healthy', 'unhealthy'] as const;
  * - `grpc.health.check.duration` histogram, `s` (`grpc.health.check`)
  * - `grpc.health.check.failures` counter, `{run}` (`grpc.health.check`)
  * - `grpc.health.check.state` gauge, 1 for the check's state (`grpc.health.check`, `grpc.health.check.state`)
- * - `grpc.health.backend.healthy` gauge (`grpc.target`, `grpc.health.backend`, `grpc.health.service`)
- * - `grpc.health.backend.state_changes` counter, `{change}` (the same and `grpc.health.backend.state`)
- * - `grpc.health.backend.watch_failures` counter, `{stream}` (`grpc.target`, `grpc.health.backend`, `grpc.health.service`)
+ * - `grpc.health.backend.healthy` gauge, 1 when the balancer may pick the backend (`target`, `address`, `service`)
+ * - `grpc.health.backend.state` gauge, 1 for the backend's state, 0 for the others (the same and `state`)
+ * - `grpc.health.backend.state_changes` counter, `{change}`: changes of the health observed, the first answer included (`target`, `address`, `service`)
+ * - `grpc.health.backend.watch_failures` counter, `{stream}` (`target`, `address`, `service`)
+ *
+ * The backend instruments carry the attribute names of the Prometheus labels:
+ * through an OpenTelemetry Prometheus exporter they become the
+ * `grpc_health_backend_*` series the dashboard exports, which the rules and the
+ * Grafana dashboard under `monitoring/` read.
  */
 export function registerHealthInstruments(meter: Meter, sources: HealthMetricsSources): RegisteredHealthInstruments {
   if (!meter || typeof meter.createHistogram !== 'function') throw new HealthArgumentError('meter must be an OpenTelemetry Meter');
@@ -118,11 +125,8 @@ export function registerHealthInstruments(meter: Meter, sources: HealthMetricsSo
     );
   }
   if (sources.balancer) {
-    const backendAttributes = (labels: { target: string; address: string; service: string }): Attributes => ({
-      'grpc.target': labels.target,
-      'grpc.health.backend': labels.address,
-      'grpc.health.service': labels.service,
-    });
+    // The Prometheus label names, so that exported to Prometheus these are the dashboard's series.
+    const backendAttributes = ({ target, address, service }: BackendLabels): Attributes => ({ target, address, service });
     observe(
       meter.createObservableGauge('grpc.health.backend.healthy', {
         description: 'Whether the health_check balancer may pick each backend (1) or not (0).',
@@ -131,19 +135,24 @@ export function registerHealthInstruments(meter: Meter, sources: HealthMetricsSo
         for (const backend of collector.backends()) result.observe(backend.healthy ? 1 : 0, backendAttributes(backend));
       },
     );
+    observe(meter.createObservableGauge(BACKEND_METRICS.state.openTelemetry, { description: BACKEND_METRICS.state.help }), (result) => {
+      for (const backend of collector.backends()) {
+        for (const state of BALANCER_STATES)
+          result.observe(backend.state === state ? 1 : 0, { ...backendAttributes(backend), [STATE_LABEL]: state });
+      }
+    });
     observe(
-      meter.createObservableCounter('grpc.health.backend.state_changes', {
-        description: 'Health changes of each backend, by the state it changed to.',
+      meter.createObservableCounter(BACKEND_METRICS.stateChanges.openTelemetry, {
+        description: BACKEND_METRICS.stateChanges.help,
         unit: '{change}',
       }),
       (result) => {
-        for (const { labels, value } of collector.backendChangeCounts())
-          result.observe(value, { ...backendAttributes(labels), 'grpc.health.backend.state': labels.state });
+        for (const { labels, value } of collector.backendChangeCounts()) result.observe(value, backendAttributes(labels));
       },
     );
     observe(
-      meter.createObservableCounter('grpc.health.backend.watch_failures', {
-        description: 'Health Watch streams to each backend that failed (each is retried with backoff).',
+      meter.createObservableCounter(BACKEND_METRICS.watchFailures.openTelemetry, {
+        description: BACKEND_METRICS.watchFailures.help,
         unit: '{stream}',
       }),
       (result) => {

@@ -14,7 +14,8 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { HealthArgumentError } from '../errors.js';
 import { checkOptions } from '../options.js';
-import { HealthMetricsCollector, type HealthMetricsSources } from './health-metrics-collector.js';
+import { BACKEND_LABELS, BACKEND_METRICS, METRIC_PREFIX, STATE_LABEL } from './backend-metrics.js';
+import { BALANCER_STATES, HealthMetricsCollector, type HealthMetricsSources } from './health-metrics-collector.js';
 
 export type { HealthMetricsSources } from './health-metrics-collector.js';
 
@@ -49,8 +50,15 @@ const DEFAULT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
  * | `grpc_health_check_failures_total` | counter | `check` |
  * | `grpc_health_check_state` | gauge, 1 for the check's state | `check`, `state` |
  * | `grpc_health_backend_healthy` | gauge, 1 when pickable | `target`, `address`, `service` |
- * | `grpc_health_backend_state_changes_total` | counter | `target`, `address`, `service`, `state` |
+ * | `grpc_health_backend_state` | gauge, 1 for the backend's state, 0 for the others (`IDLE`, `CHECKING`, `SERVING`, `NOT_SERVING`, `UNKNOWN`, `SERVICE_UNKNOWN`, `FAILED`, `UNIMPLEMENTED`) | `target`, `address`, `service`, `state` |
+ * | `grpc_health_backend_state_changes_total` | counter, changes of the health observed (the first answer counts; reconnecting to the same answer does not) | `target`, `address`, `service` |
  * | `grpc_health_backend_watch_failures_total` | counter, Watch streams that failed and were retried | `target`, `address`, `service` |
+ *
+ * The `grpc_health_backend_*` names and labels are the ones the dashboard
+ * (`grpc-health dashboard`) exports for the backends it watches, so the rules
+ * and the Grafana dashboard shipped under `monitoring/` serve both. The whole
+ * server (service `""`) is the empty label value, which Prometheus stores as
+ * no `service` label: select it with `service=""`.
  */
 export function registerHealthMetrics(
   registry: Registry,
@@ -59,7 +67,7 @@ export function registerHealthMetrics(
 ): RegisteredHealthMetrics {
   if (!registry || typeof registry.registerMetric !== 'function') throw new HealthArgumentError('registry must be a prom-client Registry');
   checkOptions('registerHealthMetrics options', options, ['prefix', 'checkDurationBuckets']);
-  const prefix = options.prefix ?? 'grpc_health_';
+  const prefix = options.prefix ?? METRIC_PREFIX;
   if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix))
     throw new HealthArgumentError(`prefix ${JSON.stringify(prefix)} is not a valid Prometheus metric name start`);
   const buckets = options.checkDurationBuckets ?? DEFAULT_BUCKETS;
@@ -151,22 +159,33 @@ export function registerHealthMetrics(
     });
   }
   if (sources.balancer) {
+    const backendLabels = [...BACKEND_LABELS];
     new Gauge({
       name: name('backend_healthy'),
       help: 'Whether the health_check balancer may pick each backend (1) or not (0).',
-      labelNames: ['target', 'address', 'service'],
+      labelNames: backendLabels,
       registers,
       collect() {
         this.reset();
-        for (const backend of collector.backends()) {
-          this.set({ target: backend.target, address: backend.address, service: backend.service }, backend.healthy ? 1 : 0);
+        for (const { target, address, service, healthy } of collector.backends()) this.set({ target, address, service }, healthy ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: name(BACKEND_METRICS.state.prometheus),
+      help: BACKEND_METRICS.state.help,
+      labelNames: [...backendLabels, STATE_LABEL],
+      registers,
+      collect() {
+        this.reset();
+        for (const { target, address, service, state: current } of collector.backends()) {
+          for (const state of BALANCER_STATES) this.set({ target, address, service, state }, current === state ? 1 : 0);
         }
       },
     });
     new Counter({
-      name: name('backend_state_changes_total'),
-      help: 'Health changes of each backend, by the state it changed to.',
-      labelNames: ['target', 'address', 'service', 'state'],
+      name: name(BACKEND_METRICS.stateChanges.prometheus),
+      help: BACKEND_METRICS.stateChanges.help,
+      labelNames: backendLabels,
       registers,
       collect() {
         this.reset();
@@ -174,9 +193,9 @@ export function registerHealthMetrics(
       },
     });
     new Counter({
-      name: name('backend_watch_failures_total'),
-      help: 'Health Watch streams to each backend that failed (each is retried with backoff).',
-      labelNames: ['target', 'address', 'service'],
+      name: name(BACKEND_METRICS.watchFailures.prometheus),
+      help: BACKEND_METRICS.watchFailures.help,
+      labelNames: backendLabels,
       registers,
       collect() {
         this.reset();

@@ -11,7 +11,7 @@ describe('FleetState', { timeout: 5000 }, () => {
     now = 2000;
     state.setStatus('127.0.0.2:1', 'a', 'SERVING');
     const cell = state.backend('127.0.0.2:1')!.cells.a!;
-    assert.deepEqual(cell, { status: 'SERVING', since: 2000, transitions: 1 });
+    assert.deepEqual(cell, { status: 'SERVING', since: 2000, transitions: 1, watchFailures: 0 });
     assert.deepEqual(state.backend('127.0.0.2:1')!.timeline, [{ at: 2000, service: 'a', from: 'CONNECTING', to: 'SERVING' }]);
     assert.equal(state.counts().SERVING, 1);
     assert.equal(state.counts().CONNECTING, 1);
@@ -41,6 +41,23 @@ describe('FleetState', { timeout: 5000 }, () => {
     state.setStatus('b:1', '', 'NOT_SERVING'); // unknown backend: ignored
     assert.deepEqual(seen, ['b:1:CONNECTING', 'b:1:SERVING', 'b:1:SERVING', 'b:1:removed']);
     assert.equal(reported.length, 4);
+  });
+
+  it('counts every failed Watch attempt of a cell, silently, apart from its status changes', () => {
+    const state = new FleetState(['', 'a']);
+    state.addBackend('b:1', 'b:1');
+    const events: string[] = [];
+    state.onBackendChange((_backend, address, change) => events.push(`${address}:${change}`));
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      state.countWatchFailure('b:1', 'a');
+      state.setStatus('b:1', 'a', 'UNREACHABLE', 'connection refused');
+    }
+    state.countWatchFailure('b:2', 'a'); // unknown backend: ignored
+    const cells = state.backend('b:1')!.cells;
+    assert.equal(cells.a!.watchFailures, 3);
+    assert.equal(cells.a!.transitions, 1, 'one streak, one change');
+    assert.equal(cells['']!.watchFailures, 0);
+    assert.deepEqual(events, ['b:1:status'], 'only the status change is announced');
   });
 
   it('keeps service names such as __proto__ as ordinary keys', () => {

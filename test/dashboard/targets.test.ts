@@ -40,7 +40,7 @@ describe('dashboard targets', { timeout: 5000 }, () => {
     }
   });
 
-  it('reads a targets file, skipping comments and blank lines, naming the bad line', () => {
+  it('reads a targets file, skipping comments and blank lines; a bad line is an invalid target naming the line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'targets-'));
     const good = join(dir, 'good.txt');
     writeFileSync(good, '# fleet\n127.0.0.2:1\n\n  dns:///svc:2  # two\r\n');
@@ -49,19 +49,32 @@ describe('dashboard targets', { timeout: 5000 }, () => {
       ['127.0.0.2:1', 'dns:///svc:2'],
     );
     const bad = join(dir, 'bad.txt');
-    writeFileSync(bad, '127.0.0.2:1\nnope\n');
-    assert.throws(() => readTargetsFile(bad), /line 2/);
+    writeFileSync(bad, '127.0.0.2:1\n127.0.0.1:\n');
+    const [ok, invalid] = readTargetsFile(bad);
+    assert.equal(ok!.kind, 'fixed');
+    assert.equal(invalid!.kind, 'invalid');
+    assert.equal(invalid!.text, '127.0.0.1:');
+    assert.match(invalid!.kind === 'invalid' ? invalid!.error : '', /line 2: target "127.0.0.1:"/);
     assert.throws(() => readTargetsFile(join(dir, 'missing.txt')), /ENOENT/);
   });
 
-  it('expands a name to every address it has, once each; an unresolvable name to none', async () => {
+  it('expands a name to every address it has, once each; says why a name stands for none', async () => {
     const target = parseTarget('dns:///fleet:7000');
-    const backends = await resolveTarget(target, async () => ['127.0.0.2', '127.0.0.3', '127.0.0.2', '::1']);
+    const { backends } = await resolveTarget(target, async () => ['127.0.0.2', '127.0.0.3', '127.0.0.2', '::1']);
     assert.deepEqual(
-      backends.map((b) => b.address),
+      backends!.map((b) => b.address),
       ['127.0.0.2:7000', '127.0.0.3:7000', '[::1]:7000'],
     );
-    assert.deepEqual(await resolveTarget(target, async () => Promise.reject(new Error('ENOTFOUND'))), []);
-    assert.deepEqual(await resolveTarget(parseTarget('127.0.0.9:1')), [{ address: '127.0.0.9:1', target: '127.0.0.9:1' }]);
+    assert.deepEqual(await resolveTarget(target, async () => Promise.reject(new Error('getaddrinfo ENOTFOUND fleet'))), {
+      error: 'getaddrinfo ENOTFOUND fleet',
+    });
+    assert.deepEqual(await resolveTarget(target, async () => []), { error: 'resolved to no address' });
+    assert.deepEqual(await resolveTarget(parseTarget('127.0.0.9:1')), { backends: [{ address: '127.0.0.9:1', target: '127.0.0.9:1' }] });
+  });
+
+  it("gives the system resolver's error for a name that does not resolve", async () => {
+    // .invalid never resolves (RFC 6761), so this needs no network.
+    const { error } = await resolveTarget(parseTarget('dns:///no-such-host.invalid:50051'));
+    assert.match(error ?? '', /ENOTFOUND|EAI_AGAIN|EAI_FAIL|ENODATA/);
   });
 });

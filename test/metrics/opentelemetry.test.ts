@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { Meter } from '@opentelemetry/api';
 import {
   AggregationTemporality,
+  DataPointType,
   InMemoryMetricExporter,
   MeterProvider,
   PeriodicExportingMetricReader,
@@ -10,6 +11,7 @@ import {
   type Histogram,
 } from '@opentelemetry/sdk-metrics';
 import { HealthArgumentError, HealthServer } from '../../src/index.js';
+import { BACKEND_LABELS, BACKEND_METRICS, METRIC_PREFIX, STATE_LABEL } from '../../src/metrics/backend-metrics.js';
 import { registerHealthInstruments } from '../../src/metrics/opentelemetry.js';
 import { metricsScenario } from './metrics-scenario.js';
 
@@ -50,12 +52,27 @@ describe('OpenTelemetry metrics', { timeout: 20_000 }, () => {
       assert.equal(point('grpc.health.check.failures', { 'grpc.health.check': 'db' }), 1);
       assert.equal(point('grpc.health.check.state', { 'grpc.health.check': 'db', 'grpc.health.check.state': 'unhealthy' }), 1);
       const [serving, notServing] = scenario.addresses;
-      assert.equal(point('grpc.health.backend.healthy', { 'grpc.target': scenario.backendTarget, 'grpc.health.backend': serving }), 1);
-      assert.equal(point('grpc.health.backend.healthy', { 'grpc.target': scenario.backendTarget, 'grpc.health.backend': notServing }), 0);
-      assert.equal(
-        point('grpc.health.backend.state_changes', { 'grpc.health.backend': notServing, 'grpc.health.backend.state': 'NOT_SERVING' }),
-        1,
-      );
+      const backend = (address: string) => ({ target: scenario.backendTarget, address, service: '' });
+      assert.equal(point('grpc.health.backend.healthy', backend(serving)), 1);
+      assert.equal(point('grpc.health.backend.healthy', backend(notServing)), 0);
+      assert.equal(point('grpc.health.backend.state', { ...backend(serving), state: 'SERVING' }), 1);
+      assert.equal(point('grpc.health.backend.state', { ...backend(notServing), state: 'NOT_SERVING' }), 1);
+      assert.equal(point('grpc.health.backend.state', { ...backend(notServing), state: 'SERVING' }), 0);
+      assert.equal(point('grpc.health.backend.state_changes', backend(notServing)), 1);
+      assert.equal(point('grpc.health.backend.watch_failures', backend(notServing)), 0);
+
+      // Through an OpenTelemetry Prometheus exporter (dots to underscores, `_total` on counters, `{…}` units dropped;
+      // checked with @opentelemetry/exporter-prometheus) these are the dashboard's series, labels included.
+      for (const { openTelemetry, prometheus } of Object.values(BACKEND_METRICS)) {
+        const metric = exported.find((m) => m.descriptor.name === openTelemetry)!;
+        const counter = metric.dataPointType === DataPointType.SUM;
+        assert.equal(openTelemetry.replaceAll('.', '_') + (counter ? '_total' : ''), METRIC_PREFIX + prometheus);
+        const keys = new Set(metric.dataPoints.flatMap((p) => Object.keys(p.attributes)));
+        assert.deepEqual(
+          [...keys].sort(),
+          [...BACKEND_LABELS, ...(openTelemetry === BACKEND_METRICS.state.openTelemetry ? [STATE_LABEL] : [])].sort(),
+        );
+      }
       instruments.dispose();
     } finally {
       await provider.shutdown();
