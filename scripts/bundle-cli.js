@@ -17,7 +17,7 @@ const { metafile } = await build({
   minify: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node22',
   // grpc-js loads @grpc/proto-loader (and protobufjs) only for channelz and ORCA,
   // which no command uses: left out of the bundle, resolved from node_modules if ever needed.
   external: ['@grpc/proto-loader'],
