@@ -80,7 +80,7 @@ async function failover(target: string, backends: JsonLineProcess, flipAddress: 
   const gc = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) gcMaxMs = Math.max(gcMaxMs, entry.duration);
   });
-  let noticedAt = 0;
+  let noticedAt: number; // 0 at the start of each flip
   const unsubscribe = onBackendHealthChange((health) => {
     if (health.address === flipAddress && health.state === 'NOT_SERVING') noticedAt = now();
   });

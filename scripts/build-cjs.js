@@ -24,7 +24,7 @@ const common = {
   outdir: 'dist/cjs',
   format: 'cjs',
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   sourcemap: true,
   sourcesContent: false,
   logLevel: 'warning',

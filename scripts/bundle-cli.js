@@ -17,7 +17,7 @@ const common = {
   minify: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node22',
   metafile: true,
   logLevel: 'warning',
 };

@@ -1,7 +1,7 @@
 // Runs the compiled tests (dist/test/**/*.test.js) with node's test runner.
 //   node scripts/run-tests.js [filter | file.js ...]
 // A filter keeps the test files whose path contains it; an existing .js/.mjs file is
-// run as given. Node 20's runner takes no globs, so the files are listed here.
+// run as given.
 //
 // Bounded in time: every test and hook gets TEST_TIMEOUT_MS (default 30 s) unless it
 // or its suite sets its own (bounded-tests.js); a file whose event loop stalls past
@@ -13,21 +13,12 @@
 // test processes (--unhandled-rejections=strict; node:test fails them anyway).
 import { spawn } from 'node:child_process';
 import console from 'node:console';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, globSync } from 'node:fs';
 import process from 'node:process';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { URL } from 'node:url';
 
 const RUN_TIMEOUT_MS = Number(process.env.RUN_TIMEOUT_MS ?? 20 * 60_000);
-
-function testFiles(dir) {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return testFiles(path);
-    return entry.name.endsWith('.test.js') ? [path] : [];
-  });
-}
 
 const args = process.argv.slice(2);
 const given = args.filter((arg) => /\.[cm]?js$/.test(arg) && existsSync(arg));
@@ -35,21 +26,18 @@ const filters = args.filter((arg) => !given.includes(arg));
 const found =
   given.length > 0 && filters.length === 0
     ? []
-    : testFiles('dist/test').filter((file) => filters.length === 0 || filters.some((part) => file.includes(part)));
+    : globSync('dist/test/**/*.test.js').filter((file) => filters.length === 0 || filters.some((part) => file.includes(part)));
 const files = [...new Set([...given, ...found.sort()])];
 if (files.length === 0) {
   console.error(`run-tests: no test file matches ${args.join(' ')}`);
   process.exit(1);
 }
 
-// --test-force-exit arrived in Node 20.14 and 22.0.
-const [major, minor] = process.versions.node.split('.').map(Number);
-const forceExit = major >= 22 || (major === 20 && minor >= 14) ? ['--test-force-exit'] : [];
 const preload = new URL('./bounded-tests.js', import.meta.url).href;
 
 const runner = spawn(
   process.execPath,
-  ['--unhandled-rejections=strict', '--import', preload, '--test', ...forceExit, '--test-reporter=spec', ...files],
+  ['--unhandled-rejections=strict', '--import', preload, '--test', '--test-force-exit', '--test-reporter=spec', ...files],
   // Its own process group, so that ending the run ends the file processes too.
   { stdio: 'inherit', detached: true },
 );

@@ -1,15 +1,19 @@
 /**
  * The package as users get it: packed, installed into an empty CommonJS project (as a
  * NestJS app is) with its own @grpc/grpc-js, then used from ESM, CommonJS, Jest 29 in
- * CommonJS mode, TypeScript (ESM and CommonJS) and the CLI.
+ * CommonJS mode, TypeScript (the oldest we claim and 7; ESM and CommonJS; nodenext and
+ * bundler) and the CLI; the tarball checked by publint and Are the Types Wrong; its
+ * bin run through `npm exec` from an empty directory.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { HealthServer } from '../src/index.js';
 import { installPacked, type PackedProject, root, run } from './packed-package.js';
 
 // The entry list and the "exports" it makes (scripts/package-exports.js, plain JS).
@@ -19,7 +23,7 @@ const { entries, packageExports } = (await import(pathToFileURL(join(root, 'scri
 };
 
 // npm pack, npm install and tsc: over the runner's default test timeout under load.
-describe('the packed package', { timeout: 240_000 }, () => {
+describe('the packed package', { timeout: 600_000 }, () => {
   let project: PackedProject;
   const file = (name: string) => join(project.dir, name);
   const installed = (name: string) => join(project.dir, 'node_modules/grpc-health-kit', name);
@@ -34,14 +38,10 @@ describe('the packed package', { timeout: 240_000 }, () => {
   );
   after(() => project && rm(project.dir, { recursive: true, force: true }));
 
-  it('ships both builds with types, maps and their sources, the proto, LICENSE and NOTICE; no tests, bench or examples', () => {
+  // The files "exports", "main", "types" and "bin" name, and the module format of each
+  // (dist/cjs/package.json), are publint's to check (below).
+  it('ships the sources of the maps, the proto, LICENSE, NOTICE and the licenses of the CLI bundle; no tests, bench or examples', () => {
     for (const needed of [
-      'dist/src/index.js',
-      'dist/src/index.d.ts',
-      'dist/cjs/index.js',
-      'dist/cjs/index.d.ts',
-      'dist/cjs/package.json',
-      'dist/cli/grpc-health.mjs',
       'dist/cli/THIRD-PARTY-LICENSES.txt',
       'src/index.ts',
       'proto/grpc/health/v1/health.proto',
@@ -157,18 +157,92 @@ test('a HealthServer answers Check', async () => {
     assert.match(stderr, /Tests: +1 passed, 1 total/);
   });
 
-  it('TypeScript: the declarations resolve for ESM (.mts) and CommonJS (.cts) consumers', { timeout: 60_000 }, async () => {
-    const source = `import { HealthServer, protoPath, type ServingStatus } from 'grpc-health-kit';
+  // The oldest TypeScript the README states, and the newest. Below 5.8, @bufbuild/protobuf's
+  // own declarations (Uint8Array<ArrayBuffer>, TypeScript 5.7) and Nest 12's ESM-only
+  // declarations required from CommonJS (TypeScript 5.8) fail a full check.
+  for (const typescript of ['typescript-5.8', 'typescript-7']) {
+    it(
+      `TypeScript (${typescript}): every subpath type-checks for ESM and CommonJS consumers, nodenext and bundler, no skipLibCheck`,
+      { timeout: 240_000 },
+      async () => {
+        const subpaths = Object.keys(entries).map((s) => (s === '.' ? 'grpc-health-kit' : `grpc-health-kit${s.slice(1)}`));
+        const source = `${subpaths.map((name, i) => `import * as entry${i} from '${name}';\nexport type Entry${i} = typeof entry${i};`).join('\n')}
+import { HealthServer, protoPath, type ServingStatus } from 'grpc-health-kit';
 const status: ServingStatus = new HealthServer().getStatus('') ?? 'UNKNOWN';
 export const used: [ServingStatus, string] = [status, protoPath];
 `;
-    await writeFile(file('typed.mts'), source);
-    await writeFile(file('typed.cts'), source);
-    const tsc = join(root, 'node_modules/typescript/bin/tsc');
-    const options = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck'];
-    // The user's @types/node: the repository's.
-    options.push('--typeRoots', join(root, 'node_modules/@types'), '--types', 'node');
-    await run(process.execPath, [tsc, ...options, 'typed.mts', 'typed.cts'], { cwd: project.dir });
+        const dir = file(`types-${typescript}`);
+        await mkdir(dir, { recursive: true });
+        const tsc = join(root, 'node_modules', typescript, 'bin/tsc');
+        // The user's @types/node: the repository's.
+        const common = ['--noEmit', '--strict', '--target', 'es2022', '--typeRoots', join(root, 'node_modules/@types'), '--types', 'node'];
+        // Each file is read in the format its extension says: .mts and .ts as ESM (the
+        // "import" condition), .cts as CommonJS ("require").
+        const consumers: [string[], string[]][] = [
+          [
+            ['esm.mts', 'cjs.cts'],
+            ['--module', 'nodenext', '--moduleResolution', 'nodenext'],
+          ],
+          [
+            ['bundled.ts', 'bundled.cts'],
+            ['--module', 'esnext', '--moduleResolution', 'bundler'],
+          ],
+        ];
+        for (const [files, options] of consumers) {
+          for (const name of files) await writeFile(join(dir, name), source);
+          const result = await run(process.execPath, [tsc, ...common, ...options, ...files], { cwd: dir }).catch(
+            (error: { stdout: string }) => error,
+          );
+          assert.equal(result.stdout.trim(), '', `${typescript} ${options.join(' ')}`);
+        }
+      },
+    );
+  }
+
+  it('publint --strict finds nothing in the tarball', { timeout: 60_000 }, async () => {
+    const publint = join(root, 'node_modules/publint/src/cli.js');
+    const { stdout } = await run(process.execPath, [publint, 'run', '--strict', project.tarball], { cwd: project.dir });
+    assert.match(stdout, /All good!/);
+  });
+
+  it('Are the Types Wrong (--profile node16) finds nothing in the tarball', { timeout: 60_000 }, async () => {
+    // Its exit code is the verdict: the node16 profile leaves out node10 resolution, which
+    // subpath exports cannot have.
+    const attw = join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js');
+    const result = await run(process.execPath, [attw, '--profile', 'node16', '--no-color', project.tarball], { cwd: project.dir }).then(
+      () => undefined,
+      (error: { stdout: string; stderr: string }) => `${error.stdout}${error.stderr}`,
+    );
+    assert.equal(result, undefined, result);
+  });
+
+  it('npx grpc-health-kit: `npm exec --package <tarball>` from an empty directory checks a server', { timeout: 150_000 }, async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'grpc-health-kit-exec-'));
+    const server = new grpc.Server();
+    const health = new HealthServer();
+    health.addToServer(server);
+    health.setStatus('app.App', 'NOT_SERVING');
+    try {
+      const port = await new Promise<number>((resolve, reject) =>
+        server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+          error ? reject(error) : resolve(bound),
+        ),
+      );
+      // The tarball's one dependency (@bufbuild/protobuf) and its peers come from npm's cache.
+      const exec = ['exec', '--yes', '--prefer-offline', '--no-audit', '--no-fund', '--package', project.tarball, '--', 'grpc-health-kit'];
+      // Generous timeouts: the machine may be busy.
+      const check = ['check', '-addr', `127.0.0.1:${port}`, '-connect-timeout', '20s', '-rpc-timeout', '20s'];
+      const { stderr } = await run('npm', [...exec, ...check], { cwd: empty, timeout: 140_000 });
+      assert.equal(stderr.trim(), 'status: SERVING');
+      const notServing = await run('npm', [...exec, ...check, '-service', 'app.App'], { cwd: empty, timeout: 60_000 }).then(
+        () => 0,
+        (error: { code: number }) => error.code,
+      );
+      assert.equal(notServing, 4);
+    } finally {
+      server.forceShutdown();
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 
   it('protoPath and grpc-health-kit/proto/* name the shipped .proto', { timeout: 10_000 }, async () => {

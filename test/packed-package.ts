@@ -5,16 +5,17 @@
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 export const run = promisify(execFile);
 /** The repository's root (tests run from dist/test/). */
-export const root = fileURLToPath(new URL('../..', import.meta.url));
+export const root = join(import.meta.dirname, '../..');
 
 /** A project with the packed package installed. */
 export interface PackedProject {
   dir: string;
+  /** The tarball `npm pack` made, in `dir`. */
+  tarball: string;
   /** Every file in the tarball, relative to the package root. */
   files: string[];
 }
@@ -39,5 +40,5 @@ export async function installPacked(dir: string, packageJson: object): Promise<P
     cwd: dir,
     timeout: 150_000,
   });
-  return { dir, files: info.files.map((file) => file.path) };
+  return { dir, tarball: join(dir, info.filename), files: info.files.map((file) => file.path) };
 }
