@@ -1,7 +1,7 @@
 // Preloaded (node --import) into every test process by run-tests.js: each test and
 // hook that sets no `timeout` of its own, and is not inside a suite that sets one,
 // gets TEST_TIMEOUT_MS. So a test that hangs fails by name instead of holding the
-// run. (`--test-timeout` cannot do this on Node 20 and 22: there it bounds whole
+// run. (`--test-timeout` cannot do this on Node 22: there it bounds whole
 // files, not tests.)
 //
 // Those timeouts are timers, which a test spinning on microtasks starves: in the
