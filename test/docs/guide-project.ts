@@ -70,7 +70,7 @@ export interface Started {
   exited: Promise<Ran>;
   /** Resolves with the first match of `pattern` in stdout. */
   waitFor(pattern: RegExp, ms?: number): Promise<RegExpExecArray>;
-  /** SIGKILL if still running. */
+  /** SIGKILL to its process group, if still running. */
   kill(): void;
 }
 
@@ -177,6 +177,8 @@ export class GuideProject {
       cwd: this.dir,
       env: this.env(env),
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: kill() ends what it started too (npx runs the bin as a child).
+      detached: true,
     });
     let stdout = '';
     let stderr = '';
@@ -204,7 +206,11 @@ export class GuideProject {
         );
       },
       kill() {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
       },
     };
   }

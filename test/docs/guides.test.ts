@@ -5,6 +5,9 @@
  * and docs/development.md.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Guide } from './guide.js';
 import { GuideProject, nodeRunsTypeScript, type Started, tarball } from './guide-project.js';
@@ -16,22 +19,29 @@ const skip = nodeRunsTypeScript ? false : `Node ${process.versions.node} does no
 function asShown(project: GuideProject, text: string): string[] {
   let shown = text;
   for (const [port, real] of project.ports) shown = shown.replace(new RegExp(`(?<!\\d)${real}(?!\\d)`, 'g'), port);
-  return shown.trimEnd().split('\n');
+  return shown.replaceAll('127.0.0.1', 'localhost').trimEnd().split('\n');
 }
 
 /**
  * One guide's project, made before its tests and removed after them; `servers` started
  * by a test are killed after it.
  */
-function guideSuite(path: string, base: Guide | undefined, body: (context: { project: () => GuideProject; guide: Guide; started: Started[] }) => void) {
+function guideSuite(
+  path: string,
+  base: Guide | undefined,
+  body: (context: { project: () => GuideProject; guide: Guide; started: Started[] }) => void,
+) {
   describe(path, { skip, timeout: 240_000 }, () => {
     const guide = path === 'README.md' ? readme : new Guide(path);
     let project: GuideProject | undefined;
     const started: Started[] = [];
-    before(async () => {
-      await tarball();
-      project = await GuideProject.create(guide, base);
-    }, { timeout: 200_000 });
+    before(
+      async () => {
+        await tarball();
+        project = await GuideProject.create(guide, base);
+      },
+      { timeout: 200_000 },
+    );
     after(async () => {
       for (const program of started) program.kill();
       await project?.remove();
@@ -78,5 +88,65 @@ guideSuite('README.md', undefined, ({ project, guide, started }) => {
     assert.equal(second.code, 1);
     assert.match(second.stderr, /^cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/m);
     first.kill();
+  });
+});
+
+/** A port nothing listens on (bound, then released). */
+async function closedPort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return String(port);
+}
+
+/** Starts `grpc-health serve` as a guide shows it; resolves once it listens, with the guide's port mapped. */
+async function serve(project: GuideProject, line: string, started: Started[]): Promise<Started> {
+  const server = project.start(line.replace(/-port \d+/, '-port 0'));
+  started.push(server);
+  const [, port] = await server.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
+  project.ports.set(/-port (\d+)/.exec(line)![1]!, port!);
+  return server;
+}
+
+guideSuite('docs/cli.md', readme, ({ project, guide, started }) => {
+  it('check: the outputs and exit codes shown (0, 4, 3, 2)', { timeout: 60_000 }, async () => {
+    const p = project();
+    await serve(p, guide.commands('serve')[0]!, started);
+    p.ports.set('50052', await closedPort());
+    const results = [];
+    for (const line of guide.commands('check')) results.push(await p.command(line));
+    assert.deepEqual(
+      results.map((r) => r.code),
+      [0, 4, 3, 2],
+    );
+    assert.deepEqual(
+      results.flatMap((r) => asShown(p, r.stdout + r.stderr)),
+      guide.output('check').split('\n'),
+    );
+  });
+
+  it('-json with several services: one object each, and the highest exit code (4 over 3)', { timeout: 60_000 }, async () => {
+    const p = project();
+    await serve(p, guide.commands('serve')[0]!, started);
+    const result = await p.command(guide.commands('json')[0]!);
+    assert.equal(result.code, 4);
+    const latency = (text: string) => text.replace(/"latency_ms":[\d.]+/g, '"latency_ms":_');
+    assert.deepEqual(asShown(p, latency(result.stdout)), latency(guide.output('json')).split('\n'));
+  });
+
+  it('the Kubernetes exec probe and the Docker HEALTHCHECK: 0 while SERVING, non-zero without a server', { timeout: 60_000 }, async () => {
+    const p = project();
+    const server = await serve(p, guide.commands('serve')[0]!, started);
+    const yaml = await readFile(join(p.dir, 'k8s/readiness.yaml'), 'utf8');
+    const exec = (JSON.parse(/command: (\[.*\])/.exec(yaml)![1]!) as string[]).map((word) => word.replace(/^\/app\//, `${p.dir}/`));
+    const dockerfile = await readFile(join(p.dir, 'Dockerfile.healthcheck'), 'utf8');
+    const healthcheck = /\bCMD (.*)$/m.exec(dockerfile)![1]!;
+    assert.equal((await p.command(exec.join(' '))).code, 0);
+    assert.equal((await p.command(healthcheck)).code, 0);
+    server.kill();
+    await server.exited;
+    assert.equal((await p.command(exec.join(' '))).code, 2);
+    assert.equal((await p.command(healthcheck)).code, 1);
   });
 });
