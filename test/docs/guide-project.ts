@@ -24,7 +24,7 @@ import { type Guide, shellLines } from './guide.js';
 export const nodeRunsTypeScript = Boolean((process.features as { typescript?: unknown }).typescript);
 
 let packed: Promise<string> | undefined;
-/** `npm pack` of the repository, once per run: the tarball's path. */
+/** `npm pack` of the repository, once per run: the tarball's path (see {@link removeTarball}). */
 export function tarball(): Promise<string> {
   packed ??= (async () => {
     const dir = await mkdtemp(join(tmpdir(), 'guides-pack-'));
@@ -32,6 +32,11 @@ export function tarball(): Promise<string> {
     return join(dir, (JSON.parse(stdout) as [{ filename: string }])[0].filename);
   })();
   return packed;
+}
+
+/** Removes the tarball's directory. */
+export async function removeTarball(): Promise<void> {
+  if (packed) await rm(dirname(await packed), { recursive: true, force: true });
 }
 
 /** The version of a package in the repository's node_modules, if it has it. */
@@ -121,7 +126,8 @@ export class GuideProject {
     }
     for (const [path, fragments] of byFile) {
       const frameName = this.guide.path.replace(/^docs\//, '').replace(/\.md$/, '');
-      const frame = await readFile(join(root, 'test/docs/frames', frameName, path), 'utf8');
+      // `.frame`: not part of the repository's own build, lint or format check.
+      const frame = await readFile(join(root, 'test/docs/frames', frameName, `${path}.frame`), 'utf8');
       assert.ok(frame.includes('/* fragment */'), `frame of ${path} has no /* fragment */`);
       await this.write(path, frame.replace('/* fragment */', fragments.join('\n')));
     }

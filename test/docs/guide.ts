@@ -6,7 +6,7 @@
  *   <!-- file: src/a.ts -->   the whole file at that path of the reader's project
  *   <!-- fragment: src/a.ts --> part of that file: it must appear in the guide's whole
  *                             file, or is put into test/docs/frames/<guide>/src/a.ts
- *                             where that frame says `/* fragment *\/`
+ *                             (.frame) where that frame says `/* fragment *\/`
  *   <!-- command: name -->    sh: lines the reader types (`\` continues a line; a
  *                             ` # comment` is not part of the command)
  *   <!-- output: name -->     what the command `name` prints

@@ -10,9 +10,11 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Guide } from './guide.js';
-import { GuideProject, nodeRunsTypeScript, type Started, tarball } from './guide-project.js';
+import { GuideProject, nodeRunsTypeScript, removeTarball, type Started, tarball } from './guide-project.js';
 
+const only = process.env.GUIDE;
 const readme = new Guide('README.md');
+after(removeTarball);
 const skip = nodeRunsTypeScript ? false : `Node ${process.versions.node} does not run .ts files (22.18+ does)`;
 
 /** Output lines with the real ports put back to the guide's defaults. */
@@ -31,7 +33,8 @@ function guideSuite(
   base: Guide | undefined,
   body: (context: { project: () => GuideProject; guide: Guide; started: Started[] }) => void,
 ) {
-  describe(path, { skip, timeout: 240_000 }, () => {
+  // GUIDE=docs/cli.md runs one guide's tests (while writing it).
+  describe(path, { skip: skip || (only !== undefined && only !== path), timeout: 240_000 }, () => {
     const guide = path === 'README.md' ? readme : new Guide(path);
     let project: GuideProject | undefined;
     const started: Started[] = [];
@@ -148,5 +151,29 @@ guideSuite('docs/cli.md', readme, ({ project, guide, started }) => {
     await server.exited;
     assert.equal((await p.command(exec.join(' '))).code, 2);
     assert.equal((await p.command(healthcheck)).code, 1);
+  });
+});
+
+guideSuite('docs/connect.md', readme, ({ project, guide, started }) => {
+  it('one port: grpc-health over HTTP/2, Connect JSON over HTTP/1.1 and over h2c', { timeout: 60_000 }, async () => {
+    const p = project();
+    const [serverLine, ...clients] = guide.commands('run');
+    const expected = guide.output('run').split('\n');
+    const server = p.start(serverLine!, { HOST: '127.0.0.1', PORT: '0' });
+    started.push(server);
+    const [, port] = await server.waitFor(/on port (\d+)/);
+    p.ports.set('8080', port!);
+    assert.deepEqual(asShown(p, server.output()), expected.slice(0, 1));
+    const results = [];
+    for (const line of clients) results.push(await p.command(line));
+    assert.deepEqual(
+      results.map((r) => r.code),
+      [0, 0, 0],
+      JSON.stringify(results),
+    );
+    assert.deepEqual(
+      results.flatMap((r) => asShown(p, r.stdout + r.stderr)),
+      expected.slice(1),
+    );
   });
 });
