@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { within } from '../helpers.js';
@@ -34,8 +34,17 @@ export function tarball(): Promise<string> {
   return packed;
 }
 
-/** Removes the tarball's directory. */
-export async function removeTarball(): Promise<void> {
+const bases = new Map<string, Promise<GuideProject>>();
+/** The project of a guide others build on, made once per run. */
+function baseProject(guide: Guide): Promise<GuideProject> {
+  let made = bases.get(guide.path);
+  if (!made) bases.set(guide.path, (made = GuideProject.create(guide)));
+  return made;
+}
+
+/** Removes the tarball's directory and the base projects. */
+export async function removeShared(): Promise<void> {
+  for (const base of bases.values()) await (await base.catch(() => undefined))?.remove();
   if (packed) await rm(dirname(await packed), { recursive: true, force: true });
 }
 
@@ -90,22 +99,24 @@ export class GuideProject {
   ) {}
 
   /**
-   * A temporary directory with `base`'s set-up and files (a guide that builds on the
-   * README's quick start) and then the guide's own.
+   * A temporary directory with the guide's set-up and files. A guide that builds on
+   * another (the README's quick start) starts from a copy of that one's project, made
+   * once per run (the base guide's own tests get a copy of it too).
    */
   static async create(guide: Guide, base?: Guide): Promise<GuideProject> {
     const dir = await mkdtemp(join(tmpdir(), 'guide-'));
+    if (base) await cp((await baseProject(base)).dir, dir, { recursive: true, verbatimSymlinks: true });
     const project = new GuideProject(guide, dir);
-    for (const source of base ? [base, guide] : [guide]) {
-      for (const block of source.of('install')) {
-        for (const line of shellLines(block.text)) await project.shell(await pinned(line), { timeout: 180_000 }, true);
-      }
-    }
-    for (const source of base ? [base, guide] : [guide]) {
-      for (const block of source.of('file')) await project.write(block.name, block.text);
-    }
-    await project.writeFragments();
+    if (base !== guide) await project.setUp();
     return project;
+  }
+
+  private async setUp(): Promise<void> {
+    for (const block of this.guide.of('install')) {
+      for (const line of shellLines(block.text)) await this.shell(await pinned(line), { timeout: 180_000 }, true);
+    }
+    for (const block of this.guide.of('file')) await this.write(block.name, block.text);
+    await this.writeFragments();
   }
 
   private async write(path: string, text: string): Promise<void> {
@@ -175,7 +186,8 @@ export class GuideProject {
 
   /** Starts a guide's command (resolved) in the background; signals reach the program itself. */
   start(line: string, env: Record<string, string> = {}): Started {
-    return this.spawn(`exec ${this.resolve(line)}`, env);
+    // `A=1 node x.ts` → `A=1 exec node x.ts`
+    return this.spawn(this.resolve(line).replace(/^((?:\w+=\S*\s+)*)/, '$1exec '), env);
   }
 
   private spawn(line: string, env: Record<string, string>): Started {

@@ -9,12 +9,13 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { within } from '../helpers.js';
 import { Guide } from './guide.js';
-import { GuideProject, nodeRunsTypeScript, removeTarball, type Started, tarball } from './guide-project.js';
+import { GuideProject, nodeRunsTypeScript, removeShared, type Started, tarball } from './guide-project.js';
 
 const only = process.env.GUIDE;
 const readme = new Guide('README.md');
-after(removeTarball);
+after(removeShared);
 const skip = nodeRunsTypeScript ? false : `Node ${process.versions.node} does not run .ts files (22.18+ does)`;
 
 /** Output lines with the real ports put back to the guide's defaults. */
@@ -54,7 +55,7 @@ function guideSuite(
   });
 }
 
-guideSuite('README.md', undefined, ({ project, guide, started }) => {
+guideSuite('README.md', readme, ({ project, guide, started }) => {
   it('quick start: the client and the probe see echo.Echo SERVING; SIGTERM drains, then exit 0', { timeout: 60_000 }, async () => {
     const p = project();
     const [serverLine, clientLine, probeLine] = guide.commands('run');
@@ -176,4 +177,47 @@ guideSuite('docs/connect.md', readme, ({ project, guide, started }) => {
       expected.slice(1),
     );
   });
+});
+
+guideSuite('docs/production.md', readme, ({ project, guide, started }) => {
+  it(
+    '/readyz and the probe: SERVING with the database up; on SIGTERM 503 and NOT_SERVING during the drain, then exit 0',
+    { timeout: 90_000 },
+    async () => {
+      const p = project();
+      const database = createServer((socket) => socket.destroy());
+      await new Promise<void>((resolve) => database.listen(0, '127.0.0.1', resolve));
+      try {
+        p.ports.set('5432', String((database.address() as { port: number }).port));
+        const [serverLine, curlLine, probeLine] = guide.commands('run');
+        const server = p.start(serverLine!, { HOST: '127.0.0.1', PORT: '0', HTTP_PORT: '0' });
+        started.push(server);
+        const [, grpcPort, httpPort] = await server.waitFor(/gRPC on port (\d+), HTTP on port (\d+)/);
+        p.ports.set('50051', grpcPort!).set('8080', httpPort!);
+        const expected = guide.output('run').split('\n');
+        assert.deepEqual(asShown(p, server.output()), expected.slice(0, 1));
+        // Until the database check has first passed, orders.Orders is NOT_SERVING.
+        let ready = await p.command(curlLine!);
+        for (let i = 0; i < 100 && !ready.stdout.endsWith('200\n'); i++) ready = await p.command(curlLine!);
+        assert.deepEqual(asShown(p, ready.stdout), expected.slice(1, 3));
+        const probe = await p.command(probeLine!);
+        assert.equal(probe.code, 0);
+        assert.deepEqual(asShown(p, probe.stderr), expected.slice(3));
+
+        server.child.kill('SIGTERM');
+        await server.waitFor(/SIGTERM received/);
+        const draining = guide.output('draining').split('\n');
+        assert.deepEqual(asShown(p, (await p.command(curlLine!)).stdout), draining.slice(0, 2));
+        const drainingProbe = await p.command(probeLine!);
+        assert.equal(drainingProbe.code, 4);
+        assert.deepEqual(asShown(p, drainingProbe.stderr), draining.slice(2));
+        const { code, stdout } = await within(server.exited, 30_000, 'the server to exit after the drain');
+        assert.equal(code, 0);
+        const ms = (text: string) => text.replace(/after \d+ ms/g, 'after _ ms');
+        assert.deepEqual(asShown(p, ms(stdout)).slice(1), ms(guide.output('stopped')).split('\n'));
+      } finally {
+        database.close();
+      }
+    },
+  );
 });
