@@ -73,6 +73,8 @@ async function pinned(line: string): Promise<string> {
 /** A command's result. */
 export interface Ran {
   code: number | null;
+  /** The signal that ended it, if one did. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -202,7 +204,12 @@ export class GuideProject {
     let stderr = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk));
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
-    const exited = once(child, 'exit').then(([code]) => ({ code: code as number | null, stdout, stderr }));
+    const exited = once(child, 'exit').then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+      stdout,
+      stderr,
+    }));
     return {
       child,
       output: () => stdout,

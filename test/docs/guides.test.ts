@@ -221,3 +221,33 @@ guideSuite('docs/production.md', readme, ({ project, guide, started }) => {
     },
   );
 });
+
+guideSuite('docs/nestjs.md', undefined, ({ project, guide, started }) => {
+  it(
+    'built with tsc, orders.Orders SERVING; SIGTERM: NOT_SERVING during the drain, then ended by the signal Nest raises again',
+    { timeout: 90_000 },
+    async () => {
+      const p = project();
+      const [build, serverLine, probeLine] = guide.commands('run');
+      const built = await p.shell(build!, { timeout: 120_000 });
+      assert.equal(built.code, 0, built.stdout);
+      // Nest's transport gives no way to learn the port it bound: a free one, chosen now.
+      const port = await closedPort();
+      p.ports.set('50051', port);
+      const server = p.start(serverLine!, { HOST: '127.0.0.1', PORT: port });
+      started.push(server);
+      await server.waitFor(/orders on 127\.0\.0\.1:\d+/, 30_000);
+      const probe = await p.command(probeLine!);
+      assert.equal(probe.code, 0, probe.stderr);
+      assert.deepEqual(asShown(p, probe.stderr), guide.output('probe').split('\n'));
+
+      server.child.kill('SIGTERM');
+      await server.waitFor(/draining/);
+      const draining = await p.command(probeLine!);
+      assert.equal(draining.code, 4, draining.stderr);
+      const { code, signal, stdout } = await within(server.exited, 30_000, 'the app to exit after the drain');
+      assert.deepEqual({ code, signal }, { code: null, signal: 'SIGTERM' });
+      assert.match(stdout, /server stopped gracefully/);
+    },
+  );
+});
