@@ -251,3 +251,21 @@ guideSuite('docs/nestjs.md', undefined, ({ project, guide, started }) => {
     },
   );
 });
+
+guideSuite('docs/server.md', readme, ({ project, guide }) => {
+  it('statuses: what the program prints', { timeout: 30_000 }, async () => {
+    const result = await project().command(guide.commands('run')[0]!);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(asShown(project(), result.stdout), guide.output('run').split('\n'));
+  });
+});
+
+guideSuite('docs/client.md', readme, ({ project, guide, started }) => {
+  it('check, an unknown service, watch and watchHealth: what the program prints', { timeout: 30_000 }, async () => {
+    const p = project();
+    await serve(p, guide.commands('serve')[0]!, started);
+    const result = await p.command(guide.commands('run')[0]!);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(asShown(p, result.stdout), guide.output('run').split('\n'));
+  });
+});
