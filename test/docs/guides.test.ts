@@ -269,3 +269,11 @@ guideSuite('docs/client.md', readme, ({ project, guide, started }) => {
     assert.deepEqual(asShown(p, result.stdout), guide.output('run').split('\n'));
   });
 });
+
+guideSuite('docs/load-balancing.md', readme, ({ project, guide }) => {
+  it('RPCs reach only SERVING backends: both, then a alone while b drains, then both again', { timeout: 60_000 }, async () => {
+    const result = await project().command(guide.commands('run')[0]!);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(asShown(project(), result.stdout), guide.output('run').split('\n'));
+  });
+});
