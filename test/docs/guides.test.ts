@@ -277,3 +277,33 @@ guideSuite('docs/load-balancing.md', readme, ({ project, guide }) => {
     assert.deepEqual(asShown(project(), result.stdout), guide.output('run').split('\n'));
   });
 });
+
+/** Starts a guide's server (HOST=127.0.0.1, PORT=0), maps 50051 to its port, checks what it printed. */
+async function startServer(p: GuideProject, line: string, shown: string, started: Started[]): Promise<Started> {
+  const server = p.start(line, { HOST: '127.0.0.1', PORT: '0' });
+  started.push(server);
+  const [, port] = await server.waitFor(/listening on port (\d+)/);
+  p.ports.set('50051', port!);
+  assert.deepEqual(asShown(p, server.output()), [shown]);
+  return server;
+}
+
+guideSuite('docs/nice-grpc.md', readme, ({ project, guide, started }) => {
+  it('the probe sees orders.Orders SERVING; SIGTERM: NOT_SERVING during the drain, then exit 0', { timeout: 60_000 }, async () => {
+    const p = project();
+    const [serverLine, probeLine] = guide.commands('run');
+    const expected = guide.output('run').split('\n');
+    const server = await startServer(p, serverLine!, expected[0]!, started);
+    const probe = await p.command(probeLine!);
+    assert.equal(probe.code, 0);
+    assert.deepEqual(asShown(p, probe.stderr), expected.slice(1));
+    server.child.kill('SIGTERM');
+    // The drain is under way once the probe sees NOT_SERVING.
+    let draining = await p.command(probeLine!);
+    for (let i = 0; i < 50 && draining.code === 0; i++) draining = await p.command(probeLine!);
+    assert.equal(draining.code, 4);
+    assert.match(draining.stderr, /service unhealthy \(responded with "NOT_SERVING"\)/);
+    const { code } = await within(server.exited, 30_000, 'the server to exit after the drain');
+    assert.equal(code, 0);
+  });
+});
