@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { within } from '../helpers.js';
+import { root } from '../packed-package.js';
 import { Guide } from './guide.js';
 import { GuideProject, nodeRunsTypeScript, removeShared, type Started, tarball } from './guide-project.js';
 
@@ -305,5 +306,41 @@ guideSuite('docs/nice-grpc.md', readme, ({ project, guide, started }) => {
     assert.match(draining.stderr, /service unhealthy \(responded with "NOT_SERVING"\)/);
     const { code } = await within(server.exited, 30_000, 'the server to exit after the drain');
     assert.equal(code, 0);
+  });
+});
+
+guideSuite('docs/metrics.md', readme, ({ project, guide, started }) => {
+  it('a scrape shows the metric as the guide prints it', { timeout: 60_000 }, async () => {
+    const p = project();
+    const [serverLine, scrapeLine] = guide.commands('run');
+    const expected = guide.output('run').split('\n');
+    const server = p.start(serverLine!, { HOST: '127.0.0.1', METRICS_PORT: '0' });
+    started.push(server);
+    const [, port] = await server.waitFor(/metrics on port (\d+)/);
+    p.ports.set('9464', port!);
+    assert.deepEqual(asShown(p, server.output()), expected.slice(0, 1));
+    const scrape = await p.command(scrapeLine!);
+    assert.equal(scrape.code, 0, scrape.stderr);
+    assert.deepEqual(asShown(p, scrape.stdout), expected.slice(1));
+  });
+
+  it('the table names every metric and instrument the code registers', async () => {
+    // Read from the code, so that a renamed metric fails here until the guide follows.
+    const text = await readFile(join(root, guide.path), 'utf8');
+    const { Registry } = await import('prom-client');
+    const { registerHealthMetrics } = await import('../../src/metrics/prometheus.js');
+    const { registerHealthInstruments } = await import('../../src/metrics/opentelemetry.js');
+    const { DependencyChecks, HealthServer } = await import('../../src/index.js');
+    const health = new HealthServer();
+    const checks = new DependencyChecks(health);
+    const registry = new Registry();
+    registerHealthMetrics(registry, { health, checks, balancer: true });
+    const prometheus = (await registry.getMetricsAsJSON()).map((metric) => metric.name);
+    const instruments: string[] = [];
+    const record = (name: string) => (instruments.push(name), { record() {}, addCallback() {} });
+    const meter = new Proxy({}, { get: (_target, method) => (String(method).startsWith('create') ? record : () => {}) });
+    registerHealthInstruments(meter as never, { health, checks, balancer: true });
+    assert.ok(prometheus.length >= 10 && instruments.length >= 10, `${prometheus.length} metrics, ${instruments.length} instruments`);
+    for (const name of [...prometheus, ...instruments]) assert.ok(text.includes(`\`${name}`), `${guide.path} does not name ${name}`);
   });
 });
