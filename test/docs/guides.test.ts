@@ -344,3 +344,23 @@ guideSuite('docs/metrics.md', readme, ({ project, guide, started }) => {
     for (const name of [...prometheus, ...instruments]) assert.ok(text.includes(`\`${name}`), `${guide.path} does not name ${name}`);
   });
 });
+
+guideSuite('docs/dashboard.md', readme, ({ project, guide, started }) => {
+  it('two backends watched: the counts per status as the guide shows them', { timeout: 60_000 }, async () => {
+    const p = project();
+    for (const line of guide.commands('backends')) await serve(p, line, started);
+    const line = guide.commands('dashboard')[0]!;
+    const dashboard = p.start(line.replace(/-port \d+/, '-port 0'));
+    started.push(dashboard);
+    const [, port] = await dashboard.waitFor(/dashboard on http:\/\/127\.0\.0\.1:(\d+)/);
+    p.ports.set('8080', port!);
+    const expected = guide.output('cells').split('\n');
+    // The watches answer within moments of the start.
+    let cells = await p.command(guide.commands('cells')[0]!);
+    for (let i = 0; i < 100 && asShown(p, cells.stdout).join('\n') !== expected.join('\n'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      cells = await p.command(guide.commands('cells')[0]!);
+    }
+    assert.deepEqual(asShown(p, cells.stdout), expected);
+  });
+});
