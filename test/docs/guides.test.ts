@@ -5,9 +5,11 @@
  * and docs/development.md.
  */
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { within } from '../helpers.js';
 import { root } from '../packed-package.js';
@@ -362,5 +364,53 @@ guideSuite('docs/dashboard.md', readme, ({ project, guide, started }) => {
       cells = await p.command(guide.commands('cells')[0]!);
     }
     assert.deepEqual(asShown(p, cells.stdout), expected);
+  });
+});
+
+describe('the guides as a set', () => {
+  const guides = [
+    'README.md',
+    ...readdirSync(join(root, 'docs'))
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => `docs/${name}`),
+  ];
+  const slug = (heading: string) =>
+    heading
+      .toLowerCase()
+      .replace(/[^\w\- ]/g, '')
+      .replace(/ /g, '-');
+
+  it('every TypeScript or JavaScript block is a file or a fragment the tests run or type-check', () => {
+    for (const path of guides) {
+      const lines = readFileSync(join(root, path), 'utf8').split('\n');
+      lines.forEach((line, i) => {
+        if (/^```(ts|typescript|js|javascript|mjs|tsx)\s*$/.test(line)) {
+          assert.match(lines[i - 1] ?? '', /^<!-- (file|fragment): /, `${path}:${i + 1}: a code block without a file or fragment marker`);
+        }
+      });
+    }
+  });
+
+  it('every guide with marked blocks has its suite here', async () => {
+    const suites = await readFile(fileURLToPath(import.meta.url), 'utf8');
+    for (const path of guides) {
+      if (new Guide(path).blocks.length > 0) assert.ok(suites.includes(`'${path}'`), `${path} has marked blocks but no suite`);
+    }
+  });
+
+  it('relative links point at files that exist, and anchors at headings they have', () => {
+    for (const path of guides) {
+      const text = readFileSync(join(root, path), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target!)) continue;
+        const [file, anchor] = target!.split('#');
+        const resolved = file ? join(root, dirname(path), file) : join(root, path);
+        assert.ok(existsSync(resolved), `${path}: ${target} does not exist`);
+        if (anchor && resolved.endsWith('.md')) {
+          const headings = [...readFileSync(resolved, 'utf8').matchAll(/^#+ (.*)$/gm)].map((m) => slug(m[1]!));
+          assert.ok(headings.includes(anchor), `${path}: ${target}: no such heading`);
+        }
+      }
+    }
   });
 });
