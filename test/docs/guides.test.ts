@@ -79,7 +79,9 @@ guideSuite('README.md', readme, ({ project, guide, started }) => {
 
     // "for 5 s the probe gets ... exit code 4, then the server exits 0"
     server.child.kill('SIGTERM');
-    const draining = await p.command(probeLine!);
+    // The drain is under way once the probe sees NOT_SERVING (the signal is handled on the server's next turn).
+    let draining = await p.command(probeLine!);
+    for (let i = 0; i < 50 && draining.code === 0; i++) draining = await p.command(probeLine!);
     assert.equal(draining.code, 4, draining.stderr);
     assert.match(draining.stderr, /service unhealthy \(responded with "NOT_SERVING"\)/);
     const { code } = await server.exited;
