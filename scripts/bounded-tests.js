@@ -18,8 +18,10 @@ import { URL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 const DEFAULT_TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_MS ?? 30_000);
-// How long the event loop may stall past a test's timeout before the watchdog acts.
-const STALL_GRACE_MS = Number(process.env.TEST_STALL_GRACE_MS ?? 1000);
+// How long the event loop may stall past a test's timeout before the watchdog acts:
+// long enough that a process starved of CPU on a loaded machine (its timers a second
+// or more late) is not taken for one spinning on microtasks.
+const STALL_GRACE_MS = Number(process.env.TEST_STALL_GRACE_MS ?? 5000);
 const nodeTest = createRequire(import.meta.url)('node:test');
 
 /** Tells the watchdog thread what runs now; a no-op outside a file process of node --test. */

@@ -7,7 +7,7 @@
 // or its suite sets its own (bounded-tests.js); a file whose event loop stalls past
 // the running test's timeout (a loop spinning on microtasks starves node:test's
 // timers) is killed by a watchdog thread naming the test (test-watchdog.js,
-// TEST_STALL_GRACE_MS, default 1 s, after the timeout); a file's process exits when its
+// TEST_STALL_GRACE_MS, default 5 s, after the timeout); a file's process exits when its
 // tests are done even if a handle is left open (--test-force-exit); the whole run
 // is killed past RUN_TIMEOUT_MS (default 20 min). Unhandled rejections fail the
 // test processes (--unhandled-rejections=strict; node:test fails them anyway).
