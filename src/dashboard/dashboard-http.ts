@@ -130,6 +130,20 @@ function hostName(header: string): string | undefined {
 }
 
 /**
+ * The host a request names and the path it asks for. A request target in
+ * absolute form (`GET http://host:port/path`, as sent to a proxy) names the host
+ * itself, and then `Host` is ignored (RFC 9112 §3.2.2); otherwise `Host` names
+ * it. The path is read without URL parsing: any target the parser let through
+ * gets an answer.
+ */
+function requestTarget(request: IncomingMessage): { host: string | undefined; path: string } {
+  const url = request.url ?? '/';
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)([^#]*)/i.exec(url);
+  if (absolute) return { host: absolute[1]!, path: (absolute[2] || '/').split('?', 1)[0] || '/' };
+  return { host: request.headers.host, path: url.split('?', 1)[0]! };
+}
+
+/**
  * Answers a request the HTTP parser refused, as Node's own handler would (431
  * for headers too large, 408 for a timeout, 400 otherwise), but only when no
  * response is under way on the socket: bytes written into an open event stream
@@ -278,10 +292,9 @@ export async function startDashboardHttp(state: FleetState, options: DashboardHt
   const server: Server = createServer((request, response) => {
     try {
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
-      // The path alone, read without URL parsing: any target the parser let through gets an answer.
-      const path = (request.url ?? '/').split('?', 1)[0]!;
-      if (!hostAllowed(request.headers.host)) {
-        const shown = JSON.stringify(String(request.headers.host).slice(0, 100));
+      const { host: named, path } = requestTarget(request);
+      if (!hostAllowed(named)) {
+        const shown = JSON.stringify(String(named).slice(0, 100));
         send(
           response,
           421,

@@ -194,7 +194,7 @@ describe('dashboard HTTP', { timeout: 20_000 }, () => {
         3000,
         target,
       );
-      assert.match(reply, /^HTTP\/1.1 (400|404) /, target);
+      assert.match(reply, /^HTTP\/1.1 (400|404|421) /, target);
     }
     assert.match(
       await rawRequest(http.port, 'POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n'),
@@ -364,6 +364,30 @@ describe('dashboard HTTP', { timeout: 20_000 }, () => {
     }
     for (const host of [`127.0.0.1:${http.port}`, '127.0.0.1', `localhost:${http.port}`, 'LOCALHOST.', 'dash.example:443']) {
       assert.equal((await fetchText(`${http.url}api/state`, { host })).status, 200, host);
+    }
+  });
+
+  it('takes the host from a request target in absolute form, not from Host', async () => {
+    const state = new FleetState(['']);
+    state.addBackend('10.9.9.9:1', 'dns:///secret.internal:1');
+    const http = await start(state);
+    const status = async (target: string, host: string) => {
+      const reply = await rawRequest(http.port, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+      return { status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(reply)?.[1]), reply };
+    };
+    for (const [target, host] of [
+      [`http://127.0.0.1:${http.port}/api/state`, `127.0.0.1:${http.port}`],
+      [`http://localhost:${http.port}/api/state?x=1`, 'evil.example'],
+    ] as const) {
+      const { status: code, reply } = await status(target, host);
+      assert.equal(code, 200, `${target} (Host ${host})`);
+      assert.match(reply, /10\.9\.9\.9/);
+    }
+    assert.equal((await status(`HTTP://LOCALHOST:${http.port}`, 'localhost')).status, 200, 'no path: the page');
+    for (const target of ['http://evil.example/api/state', `http://user@127.0.0.1:${http.port}/api/state`]) {
+      const { status: code, reply } = await status(target, `127.0.0.1:${http.port}`);
+      assert.equal(code, 421, target);
+      assert.doesNotMatch(reply, /10\.9\.9\.9|secret/);
     }
   });
 
