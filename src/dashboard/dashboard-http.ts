@@ -268,11 +268,13 @@ export async function startDashboardHttp(state: FleetState, options: DashboardHt
       send(response, 503, 'text/plain; charset=utf-8', `too many event streams open (${maxEventStreams}); try again later\n`);
       return;
     }
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     if (request.method === 'HEAD') {
+      // Headers only, and the connection kept or closed as the client asked.
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
       response.end();
       return;
     }
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     const snapshot = eventText('snapshot', state.snapshot());
     const client: EventClient = { response, allowance: Buffer.byteLength(snapshot) + BACKLOG_SLACK_BYTES };
     clients.add(client);

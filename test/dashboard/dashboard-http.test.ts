@@ -314,6 +314,12 @@ describe('dashboard HTTP', { timeout: 20_000 }, () => {
     );
     assert.match(pipelined, /^HTTP\/1.1 200 [^]*content-type: text\/event-stream[^]*HTTP\/1.1 200 [^]*"address":"b:1"/i);
     assert.equal(http.eventStreams().open, 0);
+    // A client that asks to close after HEAD /events is answered so, and the connection is closed.
+    const head = await openSocket(http.port);
+    head.socket.write('HEAD /events HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n');
+    const headers = await within(head.closed, 10_000, 'HEAD /events with connection: close');
+    assert.match(headers, /^HTTP\/1.1 200 [^]*\r\nconnection: close\r\n/i);
+    assert.doesNotMatch(headers, /keep-alive/i);
   });
 
   it('never writes an error reply into an open event stream; answers 431 for headers too large', async () => {
