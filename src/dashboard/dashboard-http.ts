@@ -164,11 +164,26 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
           : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
             ? '408 Request Timeout'
             : '400 Bad Request';
-    // Closed once written: a client that never reads or closes must not keep it.
-    socket.end(`HTTP/1.1 ${status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`, () => socket.destroy());
+    replyAndClose(socket, status);
   } else {
     socket.destroy();
   }
+}
+
+/** Writes a reply with no body on a socket Node handed over, then closes it. */
+function replyAndClose(socket: Duplex, status: string, headers = ''): void {
+  // Closed once written: a client that never reads or closes must not keep it.
+  socket.end(`HTTP/1.1 ${status}\r\n${headers}content-length: 0\r\nconnection: close\r\n\r\n`, () => socket.destroy());
+}
+
+/**
+ * Answers `CONNECT` (a proxy's method, which Node hands over as a raw socket
+ * and would otherwise close unanswered) with 405.
+ */
+function answerConnect(_request: IncomingMessage, socket: Duplex): void {
+  socket.on('error', () => {});
+  if (socket.writable) replyAndClose(socket, '405 Method Not Allowed', 'allow: GET, HEAD\r\n');
+  else socket.destroy();
 }
 
 /** Serves `state` over HTTP. */
@@ -324,6 +339,7 @@ export async function startDashboardHttp(state: FleetState, options: DashboardHt
     }
   });
   server.on('clientError', answerClientError);
+  server.on('connect', answerConnect);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

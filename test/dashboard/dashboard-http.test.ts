@@ -201,6 +201,10 @@ describe('dashboard HTTP', { timeout: 20_000 }, () => {
       /^HTTP\/1.1 405 /,
     );
     assert.match(await rawRequest(http.port, 'NONSENSE\r\n\r\n'), /^HTTP\/1.1 400 /);
+    // CONNECT is handed over as a raw socket: answered too, and closed (the client does not end its side).
+    const tunnel = await openSocket(http.port);
+    tunnel.socket.write('CONNECT 127.0.0.1:1 HTTP/1.1\r\nhost: 127.0.0.1:1\r\n\r\n');
+    assert.match(await within(tunnel.closed, 5000, 'CONNECT'), /^HTTP\/1.1 405 [^]*\r\nallow: GET, HEAD\r\n/);
     const events = openEvents(`${http.url}events`);
     await events.next();
     const stalled = connect(http.port, '127.0.0.1');
