@@ -84,7 +84,14 @@ export async function runDashboard(values: FlagValues, log: (line: string) => vo
     onError: (error) => log(`dashboard: ${error instanceof Error ? error.message : String(error)}`),
   });
   const interrupted = abortOnInterrupt(log);
-  await watcher.start();
+  // The first resolution waits as long as the system resolver does (its timeouts
+  // and retries, a thread pool full of lookups): a signal meanwhile ends the command.
+  const stopped = new Promise<void>((resolve) => interrupted.addEventListener('abort', () => resolve(), { once: true }));
+  await Promise.race([watcher.start(), stopped]);
+  if (interrupted.aborted) {
+    watcher.stop();
+    return EXIT.OK;
+  }
   let http;
   try {
     http = await startDashboardHttp(watcher.state, {

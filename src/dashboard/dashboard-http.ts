@@ -130,6 +130,20 @@ function hostName(header: string): string | undefined {
 }
 
 /**
+ * The host a request names and the path it asks for. A request target in
+ * absolute form (`GET http://host:port/path`, as sent to a proxy) names the host
+ * itself, and then `Host` is ignored (RFC 9112 §3.2.2); otherwise `Host` names
+ * it. The path is read without URL parsing: any target the parser let through
+ * gets an answer.
+ */
+function requestTarget(request: IncomingMessage): { host: string | undefined; path: string } {
+  const url = request.url ?? '/';
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)([^#]*)/i.exec(url);
+  if (absolute) return { host: absolute[1]!, path: (absolute[2] || '/').split('?', 1)[0] || '/' };
+  return { host: request.headers.host, path: url.split('?', 1)[0]! };
+}
+
+/**
  * Answers a request the HTTP parser refused, as Node's own handler would (431
  * for headers too large, 408 for a timeout, 400 otherwise), but only when no
  * response is under way on the socket: bytes written into an open event stream
@@ -150,11 +164,26 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
           : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
             ? '408 Request Timeout'
             : '400 Bad Request';
-    // Closed once written: a client that never reads or closes must not keep it.
-    socket.end(`HTTP/1.1 ${status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`, () => socket.destroy());
+    replyAndClose(socket, status);
   } else {
     socket.destroy();
   }
+}
+
+/** Writes a reply with no body on a socket Node handed over, then closes it. */
+function replyAndClose(socket: Duplex, status: string, headers = ''): void {
+  // Closed once written: a client that never reads or closes must not keep it.
+  socket.end(`HTTP/1.1 ${status}\r\n${headers}content-length: 0\r\nconnection: close\r\n\r\n`, () => socket.destroy());
+}
+
+/**
+ * Answers `CONNECT` (a proxy's method, which Node hands over as a raw socket
+ * and would otherwise close unanswered) with 405.
+ */
+function answerConnect(_request: IncomingMessage, socket: Duplex): void {
+  socket.on('error', () => {});
+  if (socket.writable) replyAndClose(socket, '405 Method Not Allowed', 'allow: GET, HEAD\r\n');
+  else socket.destroy();
 }
 
 /** Serves `state` over HTTP. */
@@ -254,11 +283,13 @@ export async function startDashboardHttp(state: FleetState, options: DashboardHt
       send(response, 503, 'text/plain; charset=utf-8', `too many event streams open (${maxEventStreams}); try again later\n`);
       return;
     }
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     if (request.method === 'HEAD') {
+      // Headers only, and the connection kept or closed as the client asked.
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
       response.end();
       return;
     }
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     const snapshot = eventText('snapshot', state.snapshot());
     const client: EventClient = { response, allowance: Buffer.byteLength(snapshot) + BACKLOG_SLACK_BYTES };
     clients.add(client);
@@ -278,10 +309,9 @@ export async function startDashboardHttp(state: FleetState, options: DashboardHt
   const server: Server = createServer((request, response) => {
     try {
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
-      // The path alone, read without URL parsing: any target the parser let through gets an answer.
-      const path = (request.url ?? '/').split('?', 1)[0]!;
-      if (!hostAllowed(request.headers.host)) {
-        const shown = JSON.stringify(String(request.headers.host).slice(0, 100));
+      const { host: named, path } = requestTarget(request);
+      if (!hostAllowed(named)) {
+        const shown = JSON.stringify(String(named).slice(0, 100));
         send(
           response,
           421,
@@ -309,6 +339,7 @@ export async function startDashboardHttp(state: FleetState, options: DashboardHt
     }
   });
   server.on('clientError', answerClientError);
+  server.on('connect', answerConnect);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -3,7 +3,8 @@
  * balancers and Kubernetes HTTP probes that cannot speak gRPC. The paths and
  * answers are those of {@link healthHttpHandler}.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { DependencyChecks } from '../checks/dependency-checks.js';
 import { HealthArgumentError } from '../errors.js';
 import { checkOptions, optionNames, portOption } from '../options.js';
@@ -66,6 +67,13 @@ export async function startHealthHttp(health: HealthServer, options: HealthHttpO
   const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, (request, response) =>
     handler(request, response),
   );
+  // CONNECT comes as a raw socket, which Node closes unanswered when no one listens: answered 405 as the handler does.
+  server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => {});
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD\r\ncontent-length: 0\r\nconnection: close\r\n\r\n', () =>
+      socket.destroy(),
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, options.host ?? '127.0.0.1', () => {

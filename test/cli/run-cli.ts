@@ -22,8 +22,9 @@ export interface CliProcess {
   done: Promise<CliResult>;
 }
 
-export function startCli(args: string[], options: { input?: string } = {}): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** `nodeArgs` go to node before the CLI (e.g. `--import` of a fixture that stands in for the system resolver). */
+export function startCli(args: string[], options: { input?: string; nodeArgs?: string[] } = {}): CliProcess {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const waiters = new Set<() => void>();

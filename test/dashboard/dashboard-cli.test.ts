@@ -100,6 +100,19 @@ describe('grpc-health dashboard', { timeout: 30_000 }, () => {
     assert.equal((await within(cli.done, 5000, 'exit after SIGTERM')).code, 0);
   });
 
+  it('exits 0 on SIGTERM while the first resolution still waits for the resolver', async () => {
+    const slowDns = new URL('../fixtures/slow-dns.js', import.meta.url).href;
+    const cli = startCli(['dashboard', '-target', 'dns:///slow.example:50051', '-port', '0', '-rtt-interval', '0'], {
+      nodeArgs: ['--import', slowDns],
+    });
+    cleanup.push(() => cli.child.kill('SIGKILL'));
+    await cli.waitFor(/slow lookup of slow\.example/, 'stderr', 10_000);
+    cli.child.kill('SIGTERM');
+    const result = await within(cli.done, 10_000, 'exit after SIGTERM during the first resolution');
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, /dashboard on/);
+  });
+
   it('serves the names given by -allow-host, and refuses other Host names', async () => {
     const cli = startCli(['dashboard', '-target', '127.0.0.1:1', '-port', '0', '-rtt-interval', '0', '-allow-host', 'dash.example']);
     cleanup.push(() => cli.child.kill('SIGKILL'));

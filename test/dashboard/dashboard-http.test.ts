@@ -194,13 +194,17 @@ describe('dashboard HTTP', { timeout: 20_000 }, () => {
         3000,
         target,
       );
-      assert.match(reply, /^HTTP\/1.1 (400|404) /, target);
+      assert.match(reply, /^HTTP\/1.1 (400|404|421) /, target);
     }
     assert.match(
       await rawRequest(http.port, 'POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n'),
       /^HTTP\/1.1 405 /,
     );
     assert.match(await rawRequest(http.port, 'NONSENSE\r\n\r\n'), /^HTTP\/1.1 400 /);
+    // CONNECT is handed over as a raw socket: answered too, and closed (the client does not end its side).
+    const tunnel = await openSocket(http.port);
+    tunnel.socket.write('CONNECT 127.0.0.1:1 HTTP/1.1\r\nhost: 127.0.0.1:1\r\n\r\n');
+    assert.match(await within(tunnel.closed, 5000, 'CONNECT'), /^HTTP\/1.1 405 [^]*\r\nallow: GET, HEAD\r\n/);
     const events = openEvents(`${http.url}events`);
     await events.next();
     const stalled = connect(http.port, '127.0.0.1');
@@ -314,6 +318,12 @@ describe('dashboard HTTP', { timeout: 20_000 }, () => {
     );
     assert.match(pipelined, /^HTTP\/1.1 200 [^]*content-type: text\/event-stream[^]*HTTP\/1.1 200 [^]*"address":"b:1"/i);
     assert.equal(http.eventStreams().open, 0);
+    // A client that asks to close after HEAD /events is answered so, and the connection is closed.
+    const head = await openSocket(http.port);
+    head.socket.write('HEAD /events HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n');
+    const headers = await within(head.closed, 10_000, 'HEAD /events with connection: close');
+    assert.match(headers, /^HTTP\/1.1 200 [^]*\r\nconnection: close\r\n/i);
+    assert.doesNotMatch(headers, /keep-alive/i);
   });
 
   it('never writes an error reply into an open event stream; answers 431 for headers too large', async () => {
@@ -364,6 +374,30 @@ describe('dashboard HTTP', { timeout: 20_000 }, () => {
     }
     for (const host of [`127.0.0.1:${http.port}`, '127.0.0.1', `localhost:${http.port}`, 'LOCALHOST.', 'dash.example:443']) {
       assert.equal((await fetchText(`${http.url}api/state`, { host })).status, 200, host);
+    }
+  });
+
+  it('takes the host from a request target in absolute form, not from Host', async () => {
+    const state = new FleetState(['']);
+    state.addBackend('10.9.9.9:1', 'dns:///secret.internal:1');
+    const http = await start(state);
+    const status = async (target: string, host: string) => {
+      const reply = await rawRequest(http.port, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+      return { status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(reply)?.[1]), reply };
+    };
+    for (const [target, host] of [
+      [`http://127.0.0.1:${http.port}/api/state`, `127.0.0.1:${http.port}`],
+      [`http://localhost:${http.port}/api/state?x=1`, 'evil.example'],
+    ] as const) {
+      const { status: code, reply } = await status(target, host);
+      assert.equal(code, 200, `${target} (Host ${host})`);
+      assert.match(reply, /10\.9\.9\.9/);
+    }
+    assert.equal((await status(`HTTP://LOCALHOST:${http.port}`, 'localhost')).status, 200, 'no path: the page');
+    for (const target of ['http://evil.example/api/state', `http://user@127.0.0.1:${http.port}/api/state`]) {
+      const { status: code, reply } = await status(target, `127.0.0.1:${http.port}`);
+      assert.equal(code, 421, target);
+      assert.doesNotMatch(reply, /10\.9\.9\.9|secret/);
     }
   });
 

@@ -113,6 +113,7 @@ describe('HTTP view: hostile request targets', () => {
       assert.equal((await rawGet(view.port, 'http://[')).code, 400);
       assert.equal((await rawGet(view.port, '//[')).code, 404);
       assert.equal((await rawGet(view.port, '/livez')).code, 200, 'still serving');
+      assert.equal((await rawGet(view.port, '127.0.0.1:1', 'CONNECT')).code, 405, 'CONNECT answered, not closed unanswered');
     } finally {
       await view.close();
     }
