@@ -17,6 +17,7 @@ import type { HealthClient as GeneratedHealthClient } from '../generated/grpc/he
 import { HealthRpcError } from '../errors.js';
 import { type ServingStatus, statusFromWire } from '../status.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
+import { checkOptions, optionNames } from '../options.js';
 import { cancelForGood, callStartFailure } from '../balancer/grpc-js-compat.js';
 
 export type { BackoffOptions } from './backoff.js';
@@ -40,6 +41,8 @@ export interface HealthWatchLoopOptions {
   backoff?: BackoffOptions;
 }
 
+const HEALTH_WATCH_LOOP_OPTION_NAMES = optionNames<HealthWatchLoopOptions>({ metadata: true, backoff: true });
+
 /**
  * Keeps one Watch open on `service` through failures until {@link stop}.
  * Callback-based and allocation-light, for the balancer; `HealthClient.watchHealth`
@@ -53,7 +56,7 @@ export class HealthWatchLoop {
   // Bumped by stop(): a retry scheduled before it belongs to an older run and is dropped.
   private generation = 0;
 
-  /** @throws {@link HealthArgumentError} for backoff settings that are not finite numbers in range. */
+  /** @throws {@link HealthArgumentError} for an unknown option, or backoff settings that are not finite numbers in range. */
   constructor(
     private readonly client: GeneratedHealthClient,
     /** The service watched. */
@@ -61,6 +64,7 @@ export class HealthWatchLoop {
     private readonly onEvent: (event: HealthWatchEvent) => void,
     private readonly options: HealthWatchLoopOptions = {},
   ) {
+    checkOptions('HealthWatchLoop options', options, HEALTH_WATCH_LOOP_OPTION_NAMES);
     this.backoff = new Backoff(options.backoff);
   }
 

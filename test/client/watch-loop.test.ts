@@ -226,6 +226,12 @@ describe('HealthWatchLoop: backoff (fake timers)', () => {
     loop.stop();
   });
 
+  it('refuses an unknown option or backoff key when made (a typo is not ignored)', () => {
+    const client = {} as GeneratedHealthClient;
+    assert.throws(() => new HealthWatchLoop(client, '', () => {}, { backof: {} } as never), /unknown option "backof"/);
+    assert.throws(() => new HealthWatchLoop(client, '', () => {}, { backoff: { maxMS: 5 } as never }), HealthArgumentError);
+  });
+
   it('stop() drops a pending retry', () => {
     const { loop, calls } = fakeLoop({ initialMs: 100 });
     loop.start();
