@@ -15,6 +15,7 @@
 import { experimental, logVerbosity, Metadata, type ServiceError, status as GrpcStatus, type StatusObject } from '@grpc/grpc-js';
 import type { HealthClient as GeneratedHealthClient } from '../generated/grpc/health/v1/health.js';
 import { HealthRpcError } from '../errors.js';
+import { errorText } from '../shown-value.js';
 import { type ServingStatus, statusFromWire } from '../status.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { checkOptions, optionNames } from '../options.js';
@@ -106,7 +107,7 @@ export class HealthWatchLoop {
     try {
       this.onEvent(event);
     } catch (error) {
-      experimental.log(logVerbosity.ERROR, `HealthWatchLoop "${this.service}": the event listener threw: ${String(error)}`);
+      experimental.log(logVerbosity.ERROR, `HealthWatchLoop "${this.service}": the event listener threw: ${errorText(error)}`);
     }
   }
 
