@@ -5,6 +5,7 @@
  */
 import { experimental, logVerbosity } from '@grpc/grpc-js';
 import { HealthArgumentError } from '../errors.js';
+import { errorText } from '../shown-value.js';
 
 /** grpc-js's tracer name for everything this balancer does: `GRPC_TRACE=health_check`. */
 export const TRACER_NAME = 'health_check';
@@ -89,7 +90,7 @@ export function publishHealthChange(health: () => BackendHealth): void {
     try {
       listener(changed);
     } catch (error) {
-      const text = `onBackendHealthChange listener threw: ${error instanceof Error ? error.message : String(error)}`;
+      const text = `onBackendHealthChange listener threw: ${errorText(error)}`;
       if (reportedListeners.has(listener)) {
         trace(text);
       } else {

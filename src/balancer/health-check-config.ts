@@ -95,7 +95,7 @@ export class HealthCheckLoadBalancingConfig implements experimental.TypedLoadBal
       if (!Array.isArray(childList)) throw new Error('health_check: childPolicy must be a list of policies');
       const childPolicy = parseChildPolicy(childList);
       // Zero, negative, NaN and Infinity are refused (HealthArgumentError) rather than read as "default".
-      const backoff = obj.backoff === undefined ? undefined : checkBackoff(obj.backoff, 'health_check: backoff');
+      const backoff = obj.backoff === undefined ? undefined : checkBackoff(obj.backoff, 'health_check: backoff', 'ignore');
       return new HealthCheckLoadBalancingConfig(serviceName, childPolicy, backoff);
     } catch (error) {
       return refuse(error as Error);

@@ -117,7 +117,7 @@ export async function runCheck(values: FlagValues, log: (line: string) => void, 
 }
 
 /** Where `check` connects; with `-tls`, the node:tls options from the one TLS source (tls-options.ts). */
-function endpointFor(settings: ConnectionSettings): H2Endpoint {
+export function endpointFor(settings: ConnectionSettings): H2Endpoint {
   const endpoint: H2Endpoint = endpointOf(settings.target);
   if (settings.serverName) endpoint.authority = settings.serverName;
   if (settings.tls) {

@@ -119,7 +119,14 @@ export function openSession(endpoint: H2Endpoint, signal: AbortSignal): Promise<
       reject(signal.reason);
     };
     const attempt = () => {
-      const session = connectOnce(endpoint);
+      let session: ClientHttp2Session;
+      try {
+        session = connectOnce(endpoint);
+      } catch {
+        // An address node:net refuses outright (port 99999): a failed attempt, as grpc-go's dialer error is.
+        cancelRetry = setLongTimeout(attempt, backoff.next());
+        return;
+      }
       current = session;
       const failed = () => {
         if (current !== session) return;

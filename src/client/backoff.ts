@@ -5,6 +5,7 @@
  * fake timers and a fixed `Math.random`.
  */
 import { HealthArgumentError } from '../errors.js';
+import { checkOptions } from '../options.js';
 
 /** Backoff between attempts that received no message. Defaults are grpc-go's and grpc-js's. */
 export interface BackoffOptions {
@@ -39,13 +40,17 @@ const RULES: Record<keyof BackoffOptions, { ok: (value: number) => boolean; must
 /**
  * Checks backoff settings as given (unset fields stay unset).
  * @param label names the option in messages, e.g. `backoff` or `health_check: backoff`.
- * @throws {@link HealthArgumentError} when `raw` is not an object, or a field is not a
- *   finite number in its range (0, negative, NaN and Infinity are refused, not defaulted).
+ * @param unknownKeys `refuse` for options given in code (a misspelt `initalMs` throws);
+ *   `ignore` for a service config's JSON, whose unknown fields gRPC ignores.
+ * @throws {@link HealthArgumentError} when `raw` is not an object, a key is unknown
+ *   (with `refuse`), or a field is not a finite number in its range (0, negative, NaN
+ *   and Infinity are refused, not defaulted).
  */
-export function checkBackoff(raw: unknown, label = 'backoff'): BackoffOptions {
+export function checkBackoff(raw: unknown, label = 'backoff', unknownKeys: 'refuse' | 'ignore' = 'refuse'): BackoffOptions {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new HealthArgumentError(`${label} must be an object`);
   }
+  if (unknownKeys === 'refuse') checkOptions(label, raw, Object.keys(RULES));
   const checked: BackoffOptions = {};
   for (const key of Object.keys(RULES) as (keyof BackoffOptions)[]) {
     const value = (raw as Record<string, unknown>)[key];

@@ -213,7 +213,7 @@ export class HealthClient {
         if (queue.push(event) > MAX_QUEUED_EVENTS) queue.shift();
         wake?.();
       },
-      options,
+      { metadata: options.metadata, backoff: options.backoff },
     );
     const onAbort = (): void => {
       loop.stop();

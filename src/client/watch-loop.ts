@@ -15,8 +15,10 @@
 import { experimental, logVerbosity, Metadata, type ServiceError, status as GrpcStatus, type StatusObject } from '@grpc/grpc-js';
 import type { HealthClient as GeneratedHealthClient } from '../generated/grpc/health/v1/health.js';
 import { HealthRpcError } from '../errors.js';
+import { errorText } from '../shown-value.js';
 import { type ServingStatus, statusFromWire } from '../status.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
+import { checkOptions, optionNames } from '../options.js';
 import { cancelForGood, callStartFailure } from '../balancer/grpc-js-compat.js';
 
 export type { BackoffOptions } from './backoff.js';
@@ -40,6 +42,8 @@ export interface HealthWatchLoopOptions {
   backoff?: BackoffOptions;
 }
 
+const HEALTH_WATCH_LOOP_OPTION_NAMES = optionNames<HealthWatchLoopOptions>({ metadata: true, backoff: true });
+
 /**
  * Keeps one Watch open on `service` through failures until {@link stop}.
  * Callback-based and allocation-light, for the balancer; `HealthClient.watchHealth`
@@ -53,7 +57,7 @@ export class HealthWatchLoop {
   // Bumped by stop(): a retry scheduled before it belongs to an older run and is dropped.
   private generation = 0;
 
-  /** @throws {@link HealthArgumentError} for backoff settings that are not finite numbers in range. */
+  /** @throws {@link HealthArgumentError} for an unknown option, or backoff settings that are not finite numbers in range. */
   constructor(
     private readonly client: GeneratedHealthClient,
     /** The service watched. */
@@ -61,6 +65,7 @@ export class HealthWatchLoop {
     private readonly onEvent: (event: HealthWatchEvent) => void,
     private readonly options: HealthWatchLoopOptions = {},
   ) {
+    checkOptions('HealthWatchLoop options', options, HEALTH_WATCH_LOOP_OPTION_NAMES);
     this.backoff = new Backoff(options.backoff);
   }
 
@@ -102,7 +107,7 @@ export class HealthWatchLoop {
     try {
       this.onEvent(event);
     } catch (error) {
-      experimental.log(logVerbosity.ERROR, `HealthWatchLoop "${this.service}": the event listener threw: ${String(error)}`);
+      experimental.log(logVerbosity.ERROR, `HealthWatchLoop "${this.service}": the event listener threw: ${errorText(error)}`);
     }
   }
 

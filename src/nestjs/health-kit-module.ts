@@ -33,9 +33,13 @@ export interface HealthKitModuleOptions extends HealthServerOptions, HealthKitSe
 const MODULE_OPTION_NAMES = [...HEALTH_SERVER_OPTION_NAMES, ...HEALTH_KIT_SETTING_NAMES, 'checks'];
 const CHECKS_FACTORY_NAMES = optionNames<HealthKitChecksFactory>({ imports: true, inject: true, useFactory: true });
 
-/** Takes the keys of `names` out of `options`. */
+/**
+ * The values of `names` in `options`, read as properties: a class instance's getters
+ * (on its prototype, not own keys) count as the plain object's keys do.
+ */
 function pick<T>(options: object, names: readonly string[]): T {
-  return Object.fromEntries(Object.entries(options).filter(([key]) => names.includes(key))) as T;
+  const values = options as Record<string, unknown>;
+  return Object.fromEntries(names.filter((key) => values[key] !== undefined).map((key) => [key, values[key]])) as T;
 }
 
 /** Injection token of the dependency checks (`undefined` when none are configured). */

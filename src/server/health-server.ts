@@ -18,7 +18,7 @@ import type {
   HealthListResponse,
   HealthServer as HealthHandlers,
 } from '../generated/grpc/health/v1/health.js';
-import { HealthArgumentError, HealthRequestError } from '../errors.js';
+import { HealthArgumentError, HealthKitError, HealthRequestError } from '../errors.js';
 import { GrpcCode } from '../grpc-code.js';
 import { checkOptions, optionNames } from '../options.js';
 import { errorText } from '../shown-value.js';
@@ -87,6 +87,13 @@ export const HEALTH_SERVER_OPTION_NAMES = optionNames<HealthServerOptions>({
 });
 
 const WATCH_OPTION_NAMES = optionNames<HealthWatchOptions>({ signal: true });
+
+/**
+ * Changes that listeners may publish while being told of one (they queue behind it):
+ * past this, listeners are setting statuses in a cycle, which would otherwise loop
+ * for ever inside setStatus.
+ */
+const MAX_CHANGES_PER_DELIVERY = 100_000;
 
 /** Default of {@link HealthServerOptions.maxListedServices}. */
 export const DEFAULT_MAX_LISTED_SERVICES = 100;
@@ -378,6 +385,13 @@ export class HealthServer {
   }
 
   private emitChange(change: HealthChange): void {
+    if (this.emitting && this.pendingChanges.length >= MAX_CHANGES_PER_DELIVERY) {
+      // Thrown to the listener that set the status (its throw is reported once); the status stays set.
+      throw new HealthKitError(
+        `onChange listeners published ${MAX_CHANGES_PER_DELIVERY} changes while being told of one (statuses set in a cycle?): ` +
+          `the change of ${quote(change.service)} to ${change.status} is not delivered to listeners`,
+      );
+    }
     this.pendingChanges.push(Object.freeze(change));
     // A listener that sets a status re-enters here: its change waits for the one being
     // delivered, so every listener sees the changes in the order they were published.

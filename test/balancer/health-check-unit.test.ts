@@ -243,6 +243,28 @@ describe('HealthCheckLoadBalancer', () => {
       for (const off of offs) off();
     }
   });
+
+  it('survives a listener throwing something that cannot be shown (no toString)', () => {
+    const heard: string[] = [];
+    const offs = [
+      onBackendHealthChange(() => {
+        throw Object.create(null);
+      }),
+      onBackendHealthChange((h) => heard.push(`${h.address} ${h.state}`)),
+    ];
+    try {
+      const lb = policy(new MockHelper(), { serviceName: 's' });
+      answerAll({ '127.0.0.1:2': 'NOT_SERVING' });
+      assert.ok(heard.includes('127.0.0.1:2 NOT_SERVING'), heard.join(', '));
+      assert.ok(
+        logged.some((line) => line.includes('listener threw: an error that cannot be shown')),
+        logged.join('\n'),
+      );
+      lb.destroy();
+    } finally {
+      for (const off of offs) off();
+    }
+  });
 });
 
 describe('health events: one per change of a shared check', () => {

@@ -91,6 +91,12 @@ describe('grpc-health check: exit codes and messages (grpc-health-probe)', () =>
     assert.ok(Date.now() - started < 5000);
   });
 
+  it('2: a port node:net refuses outright (99999) fails each attempt, in the words of the probe', async () => {
+    const result = await runCli(['check', '-addr', '127.0.0.1:99999', '-connect-timeout', '300ms']);
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr, 'timeout: failed to connect service "127.0.0.1:99999" within 300ms\n');
+  });
+
   it('several services: the worst exit code, one JSON object each with -json', async () => {
     const result = await runCli(['check', '-addr', h.address, '-service', 'up.Up', '-service', 'down.Down', '-service', '', '--json']);
     assert.equal(result.code, 4);

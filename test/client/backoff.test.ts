@@ -24,4 +24,12 @@ describe('backoff settings', { timeout: 5000 }, () => {
       assert.throws(() => checkBackoff(raw), { name: 'HealthArgumentError', message }, JSON.stringify(raw));
     }
   });
+
+  it('refuses an unknown key given in code, naming the one meant; unknown fields of a service config are ignored', () => {
+    assert.throws(() => checkBackoff({ initalMs: 5 }), {
+      name: 'HealthArgumentError',
+      message: /^backoff: unknown option "initalMs" \(did you mean "initialMs"\?\)/,
+    });
+    assert.deepEqual(checkBackoff({ initalMs: 5, maxMs: 9 }, 'health_check: backoff', 'ignore'), { maxMs: 9 });
+  });
 });

@@ -21,6 +21,15 @@ describe('HealthClient: any argument ends in a result or a typed rejection', () 
     }
   });
 
+  it('watchHealth refuses a misspelt backoff key (HealthArgumentError), before any call', async () => {
+    const client = new HealthClient('127.0.0.1:1', grpc.credentials.createInsecure());
+    try {
+      await assert.rejects(client.watchHealth('', { backoff: { initalMs: 5 } as never }).next(), HealthArgumentError);
+    } finally {
+      client.close();
+    }
+  });
+
   it('property: check, list and watch with any service and options resolve or reject with a typed error', async () => {
     const h = await startHealth({ statuses: { 'a.A': 'NOT_SERVING' } });
     const rejections = collectUnhandledRejections();

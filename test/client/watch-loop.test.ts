@@ -226,6 +226,12 @@ describe('HealthWatchLoop: backoff (fake timers)', () => {
     loop.stop();
   });
 
+  it('refuses an unknown option or backoff key when made (a typo is not ignored)', () => {
+    const client = {} as GeneratedHealthClient;
+    assert.throws(() => new HealthWatchLoop(client, '', () => {}, { backof: {} } as never), /unknown option "backof"/);
+    assert.throws(() => new HealthWatchLoop(client, '', () => {}, { backoff: { maxMS: 5 } as never }), HealthArgumentError);
+  });
+
   it('stop() drops a pending retry', () => {
     const { loop, calls } = fakeLoop({ initialMs: 100 });
     loop.start();
@@ -258,7 +264,35 @@ describe('HealthWatchLoop: backoff (fake timers)', () => {
       assert.equal(calls.length, 2); // ...and the retry still comes
       calls[1]!.message();
       loop.stop();
-      assert.equal(logged.filter((line) => /the event listener threw: Error: listener bug/.test(line)).length, 2);
+      assert.equal(logged.filter((line) => /the event listener threw: listener bug/.test(line)).length, 2);
+    } finally {
+      grpc.setLogger(console);
+    }
+  });
+
+  it('carries on when its listener throws something that cannot be shown (no toString)', () => {
+    const logged: string[] = [];
+    grpc.setLogger({ error: (...args: unknown[]) => logged.push(args.join(' ')), info: () => {}, debug: () => {} } as unknown as Console);
+    try {
+      const calls: FakeCall[] = [];
+      const client = { watch: () => calls[calls.push(new FakeCall()) - 1] } as unknown as GeneratedHealthClient;
+      const loop = new HealthWatchLoop(
+        client,
+        's',
+        () => {
+          throw Object.create(null);
+        },
+        { backoff: { initialMs: 10, jitter: 0 } },
+      );
+      loop.start();
+      calls[0]!.end();
+      mock.timers.tick(10);
+      assert.equal(calls.length, 2);
+      loop.stop();
+      assert.ok(
+        logged.some((line) => line.includes('the event listener threw: an error that cannot be shown')),
+        logged.join('\n'),
+      );
     } finally {
       grpc.setLogger(console);
     }

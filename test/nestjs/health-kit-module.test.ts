@@ -53,6 +53,23 @@ describe('HealthKitModule.forRoot', () => {
     assert.throws(() => HealthKitModule.forRoot({ log: 'yes' as never }), HealthArgumentError);
     assert.throws(() => HealthKitModule.forRoot({ registrationTimeoutMs: -1 }), HealthArgumentError);
   });
+  it('reads options given as a class instance, getters on its prototype included', () => {
+    class HealthConfig {
+      get statuses() {
+        return { 'echo.Echo': 'NOT_SERVING' as const };
+      }
+    }
+    const module = HealthKitModule.forRoot(new HealthConfig());
+    const provider = module.providers?.find((p) => typeof p === 'object' && 'provide' in p && p.provide === HealthServer);
+    const health = (provider as { useFactory: () => HealthServer }).useFactory();
+    assert.equal(health.getStatus('echo.Echo'), 'NOT_SERVING');
+    class BadDrain {
+      get drainMs() {
+        return -1;
+      }
+    }
+    assert.throws(() => HealthKitModule.forRoot(new BadDrain()), HealthArgumentError);
+  });
 });
 
 describe('HealthKitModule: the health service never registered on the gRPC server', { timeout: 30_000 }, () => {

@@ -134,6 +134,35 @@ describe('HealthServer core: onChange', T, () => {
     health.setStatus('a', 'SERVING');
     assert.deepEqual(seen, ['a=SERVING', 'b=SERVING']);
   });
+
+  it('listeners that set statuses in a cycle: setStatus returns, the cycle is cut and reported once', async () => {
+    const health = new HealthServer();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error & { code?: string }) => {
+      if (warning.code === 'GRPC_HEALTH_KIT_LISTENER') warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    try {
+      // Each change of "a" flips "b", and each change of "b" flips "a": without a bound, for ever.
+      health.onChange(({ service }) => {
+        const other = service === 'a' ? 'b' : 'a';
+        health.setStatus(other, health.getStatus(other) === 'SERVING' ? 'NOT_SERVING' : 'SERVING');
+      });
+      let delivered = 0;
+      health.onChange(() => (delivered += 1));
+      health.setStatus('a', 'NOT_SERVING');
+      assert.ok(delivered > 1000, `${delivered} changes delivered`);
+      // Later changes are delivered as usual.
+      const seen: string[] = [];
+      health.onChange((change) => seen.push(change.service));
+      health.clearStatus('a');
+      assert.deepEqual(seen.slice(0, 2), ['a', 'b']);
+      // (Warnings of the tests before may arrive here too.)
+      await until(() => warnings.some((warning) => /statuses set in a cycle/.test(warning.message)), 5000, 'the warning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });
 
 describe('HealthServer core: check and list', T, () => {
