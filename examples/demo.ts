@@ -135,6 +135,9 @@ async function phase(title: string, act: () => unknown) {
   }
 }
 
+// Begin once traffic reaches all three: connecting and the first health answers take a
+// moment, more on a busy machine.
+for (const until = Date.now() + 15_000; backends.some((b) => !counts[b.name]) && Date.now() < until;) await pause(50);
 await phase('all three SERVING', () => {});
 await phase('b1 drains: setStatus("demo.Backend", "NOT_SERVING")', () => backends[1]!.health.setStatus('demo.Backend', 'NOT_SERVING'));
 await phase('b1 is back: setStatus("demo.Backend", "SERVING")', () => backends[1]!.health.setStatus('demo.Backend', 'SERVING'));
