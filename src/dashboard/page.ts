@@ -47,20 +47,20 @@ input, select { font: inherit; padding: 2px 6px; }
 #spacer { position: relative; }
 .row { position: absolute; top: 0; left: 0; right: 0; height: var(--row); display: grid; grid-template-columns: var(--cols); align-items: center; border-bottom: 1px solid var(--line); contain: strict; white-space: nowrap; }
 .row > div { padding: 0 8px; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
-.row .wide { grid-column: 2 / -1; }
-.row.section > div, .row.group > div:first-child { grid-column: 1 / -1; }
+.row.section > div, .row.group > div, .row.target > div { grid-column: 1 / -1; }
+.row.target .name { margin-right: 1em; }
 .row.section { font-weight: 600; background: color-mix(in srgb, Canvas 92%, CanvasText); }
 .row.group { font-size: 12px; color: var(--dim); }
 .row.group .name { font-family: ui-monospace, monospace; color: CanvasText; }
-.row.problem { border-left: 4px solid var(--bad); }
+.row.problem { box-shadow: inset 4px 0 var(--bad); }
 .row.target { background: var(--hi); }
 .addr { font-family: ui-monospace, monospace; }
 .cell { display: flex; align-items: center; gap: 6px; }
-.st { flex: 0 0 10.5em; font-weight: 600; overflow: hidden; text-overflow: ellipsis; }
+.st { flex: 0 1 auto; min-width: 2.5em; font-weight: 600; overflow: hidden; text-overflow: ellipsis; }
 .s-SERVING { color: var(--ok); }
 .s-NOT_SERVING, .s-UNREACHABLE, .s-SERVICE_UNKNOWN, .s-UNIMPLEMENTED, .s-UNRESOLVED { color: var(--bad); }
 .s-UNKNOWN, .s-CONNECTING { color: var(--warn); }
-.tl { flex: 0 0 120px; height: 14px; position: relative; border: 1px solid var(--line); }
+.tl { flex: 0 2 92px; min-width: 24px; height: 14px; position: relative; border: 1px solid var(--line); }
 .seg { position: absolute; bottom: 0; min-width: 2px; }
 .seg.s-SERVING { height: 5px; background: var(--ok); }
 .seg.s-NOT_SERVING, .seg.s-SERVICE_UNKNOWN, .seg.s-UNIMPLEMENTED { top: 0; background: repeating-linear-gradient(135deg, var(--bad) 0 2px, transparent 2px 4px); }
@@ -164,11 +164,15 @@ let changes = []; // newest first, without start-up transitions
 let freshChanges = [];
 let orderDirty = true, summaryDirty = true, changesDirty = true, groupsDirty = true;
 let items = []; // the rows of the list, in order
-let problemBackends = 0, problemTargets = 0, shownBackends = 0;
 let tick = 0; // advances each second: times and timelines move on
-const sectionProblems = { kind: "section", key: "s:problems", version: 0 };
-const sectionServing = { kind: "section", key: "s:serving", version: 0 };
+const sections = ["problems", "changed", "steady"].map((band) => ({ kind: "section", key: "s:" + band, text: "" }));
+const recent = new Set(); // entries with a change in the window
 
+// 0: a cell not SERVING; 1: SERVING, changed within the window; 2: steady.
+function bandOf(entry) {
+  if (isProblem(entry.data)) return 0;
+  return entry.lastChange > now() - WINDOW_MS ? 1 : 2;
+}
 function isProblem(data) {
   for (const service of fleet.services) {
     const cell = data.cells[service];
@@ -195,10 +199,8 @@ function count(data, delta) {
 function groupFor(target) {
   let group = fleet.groups.get(target);
   if (!group) {
-    group = { target, sortKey: naturalKey(target), members: [], sorted: true, problems: 0,
-      problemHeader: { kind: "group", key: "gp:" + target, problem: true, version: 0 },
-      servingHeader: { kind: "group", key: "gs:" + target, problem: false, version: 0 } };
-    group.problemHeader.group = group.servingHeader.group = group;
+    group = { target, sortKey: naturalKey(target), members: [], sorted: true, inBand: [0, 0, 0] };
+    group.headers = [0, 1, 2].map((band) => ({ kind: "group", key: "g" + band + ":" + target, band, group }));
     fleet.groups.set(target, group);
     groupsDirty = true;
   }
@@ -224,7 +226,9 @@ function mergeHistory(entry, timeline) {
   fresh.reverse();
   for (const t of fresh) {
     history.push(t);
-    if (t.from !== "CONNECTING") freshChanges.push({ at: t.at, address: entry.address, service: t.service, from: t.from, to: t.to });
+    if (t.from === "CONNECTING") continue;
+    freshChanges.push({ at: t.at, address: entry.address, service: t.service, from: t.from, to: t.to });
+    if (t.at > entry.lastChange) entry.lastChange = t.at;
   }
   const oldest = now() - WINDOW_MS;
   let drop = Math.max(0, history.length - HISTORY_CAP);
@@ -259,7 +263,7 @@ function upsert(data) {
   }
   if (!entry) {
     entry = { kind: "backend", key: "b:" + data.address, address: data.address, sortKey: naturalKey(data.address),
-      data: null, history: [], problem: false, search: "", version: 0 };
+      data: null, history: [], band: 2, lastChange: 0, search: "", version: 0 };
     fleet.backends.set(data.address, entry);
   } else {
     count(entry.data, -1);
@@ -275,8 +279,9 @@ function upsert(data) {
   mergeHistory(entry, data.timeline || []);
   entry.data = data;
   entry.version += 1;
-  const problem = isProblem(data);
-  if (problem !== entry.problem) { entry.problem = problem; orderDirty = true; }
+  const band = bandOf(entry);
+  if (band !== entry.band) { entry.band = band; orderDirty = true; }
+  if (entry.lastChange > now() - WINDOW_MS) recent.add(entry);
   const search = searchText(data);
   if (search !== entry.search) { entry.search = search; if (query) orderDirty = true; }
   summaryDirty = true;
@@ -286,6 +291,7 @@ function remove(address) {
   if (!entry) return;
   count(entry.data, -1);
   leaveGroup(entry);
+  recent.delete(entry);
   fleet.backends.delete(address);
   orderDirty = summaryDirty = true;
 }
@@ -303,6 +309,7 @@ function resetServices(services) {
   fleet.services = services.slice();
   fleet.backends.clear();
   fleet.groups.clear();
+  recent.clear();
   fleet.perService = new Map(services.map((s) => [s, {}]));
   changes = [];
   freshChanges = [];
@@ -327,71 +334,69 @@ function resetServices(services) {
 // The filter: every word of it must appear in the backend's address, target, services, statuses or messages.
 let query = "", words = [];
 const matchesText = (text) => words.every((word) => text.includes(word));
-function matchesBackend(entry, only) {
-  if (only === "problems" && !entry.problem) return false;
-  if (only === "serving" && entry.problem) return false;
-  return query === "" || matchesText(entry.search);
-}
 function matchesTarget(target) {
   return query === "" || matchesText((target.target + " " + (target.error || "") + " unresolved").toLowerCase());
 }
 const needsHeader = (group) => group.members.length > 1 || group.members[0].address !== group.target;
-// The list: problems first (unresolved targets, then backends not all SERVING, by target),
-// then every other backend by target; within a target, natural address order.
+const VIEW = { all: [true, true, true], problems: [true, false, false], changed: [true, true, false], serving: [false, true, true] };
+const plural = (n, one, many) => number(n) + " " + (n === 1 ? one : many || one + "s");
+// The list, in three bands: problems (unresolved targets, then backends with a cell not SERVING),
+// backends SERVING now that changed within the timeline's window (a flapping one shows here),
+// and the steady rest; within a band, by target, then natural address order.
 function rebuild() {
   orderDirty = false;
-  const only = onlySelect.value;
+  const view = VIEW[onlySelect.value] || VIEW.all;
   if (groupsDirty) { fleet.groupOrder = [...fleet.groups.values()].sort(byKey); groupsDirty = false; }
   for (const group of fleet.groupOrder) {
     if (!group.sorted) { group.members.sort(byKey); group.sorted = true; }
-    let problems = 0;
-    for (const entry of group.members) if (entry.problem) problems += 1;
-    group.problems = problems;
+    group.inBand = [0, 0, 0];
+    for (const entry of group.members) group.inBand[entry.band] += 1;
   }
   const list = [];
-  problemBackends = problemTargets = shownBackends = 0;
+  const shownIn = [0, 0, 0];
+  let targets = 0;
   const empty = fleet.backends.size === 0 && fleet.targets.size === 0;
-  const badTargets = [...fleet.targets.values()].filter(unresolved).sort(byKey);
-  if (only !== "serving" && !empty) {
-    list.push(sectionProblems);
-    for (const target of badTargets) if (matchesTarget(target)) { list.push(target); problemTargets += 1; }
-    for (const group of fleet.groupOrder) {
-      if (group.problems === 0) continue;
-      let header = !needsHeader(group);
-      for (const entry of group.members) {
-        if (!entry.problem || !matchesBackend(entry, only)) continue;
-        if (!header) { list.push(group.problemHeader); header = true; }
-        list.push(entry);
-        problemBackends += 1;
-      }
-    }
-  }
-  let serving = 0;
-  if (only !== "problems" && !empty) {
+  for (let band = 0; band < 3 && !empty; band += 1) {
+    if (!view[band]) continue;
     const start = list.length;
-    list.push(sectionServing);
-    for (const group of fleet.groupOrder) {
-      if (group.problems === group.members.length) continue;
-      let header = !needsHeader(group);
-      for (const entry of group.members) {
-        if (entry.problem || !matchesBackend(entry, only)) continue;
-        if (!header) { list.push(group.servingHeader); header = true; }
-        list.push(entry);
-        serving += 1;
+    list.push(sections[band]);
+    if (band === 0) {
+      for (const target of [...fleet.targets.values()].filter(unresolved).sort(byKey)) {
+        if (matchesTarget(target)) { list.push(target); targets += 1; }
       }
     }
-    if (serving === 0) list.length = start;
+    for (const group of fleet.groupOrder) {
+      if (group.inBand[band] === 0) continue;
+      let header = !needsHeader(group);
+      for (const entry of group.members) {
+        if (entry.band !== band || (query && !matchesText(entry.search))) continue;
+        if (!header) { list.push(group.headers[band]); header = true; }
+        list.push(entry);
+        shownIn[band] += 1;
+      }
+    }
+    // The problems band always says whether there are any; the others only show when they hold something.
+    if (band > 0 && shownIn[band] === 0) list.length = start;
   }
-  shownBackends = problemBackends + serving;
-  sectionProblems.text = problemBackends + problemTargets === 0
+  const [problems, changed, steady] = shownIn;
+  sections[0].text = problems + targets === 0
     ? (query ? "✔ No problems match the filter" : "✔ No problems: every backend SERVING")
-    : "Problems: " + [problemTargets ? number(problemTargets) + " target" + (problemTargets === 1 ? "" : "s") + " unresolved" : "",
-        problemBackends ? number(problemBackends) + " backend" + (problemBackends === 1 ? "" : "s") + " not all SERVING" : ""].filter(Boolean).join(" · ");
-  sectionServing.text = "✔ All SERVING: " + number(serving) + " backend" + (serving === 1 ? "" : "s");
+    : "Problems: " + [targets ? plural(targets, "target") + " unresolved" : "", problems ? plural(problems, "backend") + " not all SERVING" : ""].filter(Boolean).join(" · ");
+  sections[1].text = "↕ SERVING now, changed in the last 10 min: " + plural(changed, "backend");
+  sections[2].text = (changed ? "✔ SERVING, no change in the last 10 min: " : "✔ All SERVING: ") + plural(steady, "backend");
   items = list;
   spacer.style.height = items.length * ROW + "px";
-  setText($("shown"), "showing " + number(shownBackends) + " of " + number(fleet.backends.size) + " backends");
+  setText($("shown"), "showing " + number(problems + changed + steady) + " of " + plural(fleet.backends.size, "backend"));
   $("empty").hidden = !empty;
+}
+// Backends whose last change leaves the window move from "changed" to "steady".
+function ageOut() {
+  const oldest = now() - WINDOW_MS;
+  for (const entry of recent) {
+    if (entry.lastChange > oldest) continue;
+    recent.delete(entry);
+    if (entry.band === 1) { entry.band = 2; orderDirty = true; }
+  }
 }
 
 // ---- rows ---------------------------------------------------------------------------------
@@ -416,14 +421,12 @@ function build(row, item) {
     for (const service of fleet.services) {
       const cell = el("div", "cell");
       cell.dataset.service = service;
-      cell.appendChild(el("span", "st"));
-      cell.appendChild(el("div", "tl"));
-      cell.appendChild(el("span", "meta"));
+      cell.append(el("div", "tl"), el("span", "st"), el("span", "meta"));
       row.appendChild(cell);
     }
   } else if (item.kind === "target") {
-    row.appendChild(el("div", "addr"));
-    row.appendChild(el("div", "wide"));
+    row.appendChild(el("div"));
+    row.firstChild.append(el("span", "name addr"), el("span", "st s-UNRESOLVED", statusText("UNRESOLVED")), el("span", "note"));
   } else {
     row.appendChild(el("div"));
     if (item.kind === "group") row.firstChild.append(el("span", "name"), el("span", "note"));
@@ -438,7 +441,7 @@ function draw(row, item) {
 }
 function drawBackend(row, entry) {
   const data = entry.data;
-  setClass(row, entry.problem ? "row backend problem" : "row backend");
+  setClass(row, entry.band === 0 ? "row backend problem" : "row backend");
   setData(row, "backend", data.address);
   const addr = row.firstChild;
   setText(addr, data.address);
@@ -447,7 +450,7 @@ function drawBackend(row, entry) {
   let node = addr.nextSibling;
   for (const service of fleet.services) {
     const cell = data.cells[service];
-    const [st, tl, meta] = node.children;
+    const [tl, st, meta] = node.children;
     if (!cell) {
       delete node.dataset.status;
       setText(st, "-");
@@ -516,9 +519,9 @@ function drawTimeline(tl, entry, service, cell, t) {
 function drawTarget(row, target) {
   setClass(row, "row target problem");
   setData(row, "target", target.target);
-  setText(row.firstChild, target.target);
-  row.firstChild.title = target.target;
-  const parts = [statusText("UNRESOLVED")];
+  const [name, , note] = row.firstChild.children;
+  setText(name, target.target);
+  const parts = [""];
   if (target.error) parts.push(target.error);
   else parts.push("resolves to no address");
   if (target.addresses && target.addresses.length) parts.push("keeping " + target.addresses.length + " address(es) found before");
@@ -527,10 +530,10 @@ function drawTarget(row, target) {
     parts.push(s > 0 ? "retry in " + s + "s" : "retrying now");
   }
   parts.push(target.lastResolvedAt !== undefined ? "last resolved " + ago(target.lastResolvedAt) + " ago" : "never resolved");
-  const wide = row.lastChild;
-  setText(wide, parts.join(" · "));
-  wide.title = target.error || "";
+  setText(note, parts.join(" · "));
+  row.firstChild.title = target.target + (target.error ? "\n" + target.error : "");
 }
+const GROUP_NOTE = [" not all SERVING", " SERVING now, changed in the last 10 min", " all SERVING"];
 function drawGroup(row, header) {
   const group = header.group;
   setClass(row, "row group");
@@ -539,9 +542,7 @@ function drawGroup(row, header) {
   setText(name, group.target);
   const total = group.members.length;
   const target = fleet.targets.get(group.target);
-  let text = header.problem
-    ? " — " + number(group.problems) + " of " + number(total) + " address" + (total === 1 ? "" : "es") + " not all SERVING"
-    : " — " + number(total - group.problems) + " of " + number(total) + " address" + (total === 1 ? "" : "es") + " all SERVING";
+  let text = " — " + number(group.inBand[header.band]) + " of " + plural(total, "address", "addresses") + GROUP_NOTE[header.band];
   if (target && target.error) text += " · ⚠ " + target.error;
   setText(note, text);
 }
@@ -620,16 +621,16 @@ function renderChanges() {
     if (!li) {
       li = list.appendChild(el("li"));
       const when = el("div"), what = el("div");
-      when.append(el("time"), " ", el("span", "a"), " ");
-      what.append(el("span", "svc"), " ", el("span"), " → ", el("span"));
+      when.append(el("time"), " ", el("span", "a"), " ", el("span", "svc"), " ");
+      what.append(el("span"), " → ", el("span"));
       li.append(when, what);
     }
     if (li.change === change) return;
     li.change = change;
     li.dataset.address = change.address;
     const [when, what] = li.children;
-    const [time, addr] = when.children;
-    const [svc, from, to] = what.children;
+    const [time, addr, svc] = when.children;
+    const [from, to] = what.children;
     setText(time, clock(change.at));
     setText(addr, change.address);
     setText(svc, serviceName(change.service) + ":");
@@ -709,7 +710,12 @@ $("changes").addEventListener("click", (e) => {
   filterInput.value = li.dataset.address;
   refilter();
 });
-setInterval(() => { tick += 1; render(); }, 1000);
+setInterval(() => {
+  tick += 1;
+  ageOut();
+  if (orderDirty) rebuild();
+  render();
+}, 1000);
 `;
 
 /** The page served at `/`. */
@@ -726,7 +732,7 @@ export const DASHBOARD_PAGE = `<!doctype html>
   <h1>gRPC health</h1>
   <span id="live" role="status">connecting\u2026</span>
   <label>Filter <input id="filter" type="search" placeholder="address, target, service, status" autocomplete="off"></label>
-  <label>Show <select id="only"><option value="all">all</option><option value="problems">problems</option><option value="serving">all SERVING</option></select></label>
+  <label>Show <select id="only"><option value="all">all</option><option value="problems">problems</option><option value="changed">problems + changed</option><option value="serving">SERVING</option></select></label>
   <span id="shown"></span>
 </header>
 <section id="summary" aria-label="SERVING per service"></section>

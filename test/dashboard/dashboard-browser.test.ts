@@ -292,9 +292,23 @@ describe('dashboard page in Chromium', { timeout: 180_000, skip }, () => {
         to: i % 2 ? 'SERVING' : 'NOT_SERVING',
       });
     }
+    // A change that leaves the 10-minute window in about two seconds.
+    const leaving = now - 10 * 60_000 + 2000;
     const backends = [
       backend('127.0.0.3:50051', '127.0.0.3:50051', { '': 'SERVING' }, { timeline: flapping, at: flapping.at(-1)!.at }),
       backend('127.0.0.4:50051', '127.0.0.4:50051', { '': 'SERVING' }, { at: now - 9 * 60_000 }),
+      backend(
+        '127.0.0.5:50051',
+        '127.0.0.5:50051',
+        { '': 'SERVING' },
+        {
+          at: leaving,
+          timeline: [
+            { at: now - 11 * 60_000, service: '', from: 'CONNECTING', to: 'NOT_SERVING' },
+            { at: leaving, service: '', from: 'NOT_SERVING', to: 'SERVING' },
+          ],
+        },
+      ),
     ];
     const scripted = await serveScripted(() => snapshotOf([''], backends));
     cleanup.push(scripted.close);
@@ -303,11 +317,13 @@ describe('dashboard page in Chromium', { timeout: 180_000, skip }, () => {
     await page.goto(scripted.url);
     await page.waitForSelector('[data-backend="127.0.0.4:50051"]');
 
-    // SERVING now, so not a problem, but the timeline shows three stretches NOT_SERVING and six changes.
+    // SERVING now, so not a problem, but listed as changed, and the timeline shows three stretches NOT_SERVING and six changes.
     assert.deepEqual(await rowsInOrder(page), [
       's ✔ No problems: every backend SERVING',
-      's ✔ All SERVING: 2 backends',
+      's ↕ SERVING now, changed in the last 10 min: 2 backends',
       'b 127.0.0.3:50051',
+      'b 127.0.0.5:50051',
+      's ✔ SERVING, no change in the last 10 min: 1 backend',
       'b 127.0.0.4:50051',
     ]);
     assert.equal(await page.locator(`${cell('127.0.0.3:50051', '')} .seg.s-NOT_SERVING`).count(), 3);
@@ -324,9 +340,22 @@ describe('dashboard page in Chromium', { timeout: 180_000, skip }, () => {
 
     // The fleet's newest changes, newest first, without the start-up.
     const changes = await page.$$eval('#changes li', (items) => items.map((item) => item.textContent));
-    assert.equal(changes.length, 6);
+    assert.equal(changes.length, 7);
     assert.ok(changes.every((text) => !/CONNECTING/.test(text!)));
     assert.match(changes[0]!, /127\.0\.0\.3:50051 "" \(server\): ✖ NOT_SERVING → ✔ SERVING$/);
+    assert.match(changes[6]!, /127\.0\.0\.5:50051 "" \(server\): ✖ NOT_SERVING → ✔ SERVING$/);
+
+    // The older change leaves the window: its backend is steady now.
+    const deadline = Date.now() + 10_000;
+    while ((await rowsInOrder(page)).indexOf('b 127.0.0.5:50051') !== 5) {
+      assert.ok(Date.now() < deadline, `127.0.0.5 still listed as changed: ${(await rowsInOrder(page)).join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.deepEqual((await rowsInOrder(page)).slice(3), [
+      's ✔ SERVING, no change in the last 10 min: 2 backends',
+      'b 127.0.0.4:50051',
+      'b 127.0.0.5:50051',
+    ]);
 
     // A change list entry filters the list to its backend.
     await page.click('#changes li');
