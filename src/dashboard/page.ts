@@ -56,18 +56,18 @@ input, select { font: inherit; padding: 2px 6px; }
 .row.target { background: var(--hi); }
 .addr { font-family: ui-monospace, monospace; }
 .cell { display: flex; align-items: center; gap: 6px; }
-.st { flex: 0 1 auto; min-width: 2.5em; font-weight: 600; overflow: hidden; text-overflow: ellipsis; }
+.st { flex: none; font-weight: 600; }
 .s-SERVING { color: var(--ok); }
 .s-NOT_SERVING, .s-UNREACHABLE, .s-SERVICE_UNKNOWN, .s-UNIMPLEMENTED, .s-UNRESOLVED { color: var(--bad); }
 .s-UNKNOWN, .s-CONNECTING { color: var(--warn); }
-.tl { flex: 0 2 92px; min-width: 24px; height: 14px; position: relative; border: 1px solid var(--line); }
+.tl { flex: 0 1 92px; min-width: 24px; height: 14px; position: relative; border: 1px solid var(--line); }
 .seg { position: absolute; bottom: 0; min-width: 2px; }
 .seg.s-SERVING { height: 5px; background: var(--ok); }
 .seg.s-NOT_SERVING, .seg.s-SERVICE_UNKNOWN, .seg.s-UNIMPLEMENTED { top: 0; background: repeating-linear-gradient(135deg, var(--bad) 0 2px, transparent 2px 4px); }
 .seg.s-UNREACHABLE { top: 0; background: var(--bad); }
 .seg.s-UNKNOWN { top: 0; background: repeating-linear-gradient(90deg, var(--warn) 0 1px, transparent 1px 3px); }
 .seg.s-CONNECTING { height: 3px; background: repeating-linear-gradient(90deg, var(--dim) 0 2px, transparent 2px 4px); }
-.meta { color: var(--dim); font-size: 12px; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
+.meta { flex: 1 1 0; color: var(--dim); font-size: 12px; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
 .flips { font-weight: 600; color: var(--warn); }
 aside { border-left: 1px solid var(--line); display: flex; flex-direction: column; min-height: 0; }
 #changes { list-style: none; margin: 0; padding: 0; overflow: auto; flex: 1; font-size: 12px; }

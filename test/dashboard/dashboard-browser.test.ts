@@ -338,6 +338,16 @@ describe('dashboard page in Chromium', { timeout: 180_000, skip }, () => {
     assert.ok(Math.abs(parseFloat(segments[0]![1]!) - 10) < 2, `starts 9 of 10 minutes ago (one 10 s slot either way): ${segments[0]![1]}`);
     assert.doesNotMatch((await page.textContent(`${cell('127.0.0.4:50051', '')} .meta`))!, /↕/);
 
+    // The view of what needs a look: problems and recent changes, not the steady rest.
+    await page.selectOption('#only', 'changed');
+    assert.deepEqual(await rowsInOrder(page), [
+      's ✔ No problems: every backend SERVING',
+      's ↕ SERVING now, changed in the last 10 min: 2 backends',
+      'b 127.0.0.3:50051',
+      'b 127.0.0.5:50051',
+    ]);
+    await page.selectOption('#only', 'all');
+
     // The fleet's newest changes, newest first, without the start-up.
     const changes = await page.$$eval('#changes li', (items) => items.map((item) => item.textContent));
     assert.equal(changes.length, 7);
@@ -362,6 +372,62 @@ describe('dashboard page in Chromium', { timeout: 180_000, skip }, () => {
     assert.equal(await page.inputValue('#filter'), '127.0.0.3:50051');
     assert.deepEqual((await rowsInOrder(page)).at(-1), 'b 127.0.0.3:50051');
     assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  // DASHBOARD_SCREENSHOT=docs/dashboard.png node scripts/run-tests.js dashboard-browser
+  it('draws the screenshot for the docs', { skip: !process.env.DASHBOARD_SCREENSHOT }, async () => {
+    const now = Date.now();
+    const services = ['', 'orders.Orders', 'billing.Billing'];
+    const started = now - 9.5 * 60_000;
+    const backends: FleetBackend[] = [];
+    const add = (address: string, target: string, changes: FleetTransition[] = [], detail?: string) => {
+      const timeline: FleetTransition[] = services.map((service) => ({ at: started, service, from: 'CONNECTING', to: 'SERVING' }));
+      timeline.push(...changes);
+      const statuses = Object.fromEntries(services.map((s) => [s, timeline.filter((t) => t.service === s).at(-1)!.to]));
+      const made = backend(address, target, statuses, { timeline, at: started, ...(detail ? { detail } : {}) });
+      for (const service of services) made.cells[service]!.since = timeline.filter((t) => t.service === service).at(-1)!.at;
+      backends.push(made);
+    };
+    for (let i = 1; i <= 40; i += 1) {
+      const flaps: FleetTransition[] = [];
+      if (i === 12) {
+        for (let k = 0; k < 10; k += 1) {
+          const down = k % 2 === 0;
+          flaps.push({
+            at: now - 400_000 + k * 30_000,
+            service: 'orders.Orders',
+            from: down ? 'SERVING' : 'NOT_SERVING',
+            to: down ? 'NOT_SERVING' : 'SERVING',
+          });
+        }
+      }
+      if (i === 7) flaps.push({ at: now - 120_000, service: 'orders.Orders', from: 'SERVING', to: 'NOT_SERVING' });
+      add(`10.0.1.${i}:50051`, 'dns:///orders.prod:50051', flaps);
+    }
+    for (let i = 1; i <= 20; i += 1) {
+      const down =
+        i === 3 ? services.map((service) => ({ at: now - 45_000, service, from: 'SERVING' as const, to: 'UNREACHABLE' as const })) : [];
+      add(
+        `10.0.2.${i}:50051`,
+        'dns:///billing.prod:50051',
+        down,
+        i === 3 ? 'No connection established. Last error: connect ECONNREFUSED 10.0.2.3:50051' : undefined,
+      );
+    }
+    add('[fd00::5]:50051', '[fd00::5]:50051');
+    const targets: FleetTargetView[] = [
+      { target: 'dns:///orders.prod:50051', addresses: ['10.0.1.1'], lastResolvedAt: now - 12_000 },
+      { target: 'dns:///billing.prod:50051', addresses: ['10.0.2.1'], lastResolvedAt: now - 12_000 },
+      { target: 'dns:///payments.prod:50051', addresses: [], error: 'queryA ENOTFOUND payments.prod', nextAttemptAt: now + 17_000 },
+      { target: '[fd00::5]:50051', addresses: ['[fd00::5]:50051'] },
+    ];
+    const scripted = await serveScripted(() => snapshotOf(services, backends, targets));
+    cleanup.push(scripted.close);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 640 } });
+    await page.goto(scripted.url);
+    await page.waitForSelector('[data-backend="10.0.2.3:50051"]');
+    await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT! });
     await page.close();
   });
 
