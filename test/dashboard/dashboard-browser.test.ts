@@ -84,7 +84,7 @@ function backend(
   const at = options.at ?? Date.now() - 60_000;
   const cells: FleetBackend['cells'] = {};
   for (const [service, status] of Object.entries(statuses)) {
-    cells[service] = { status, since: at, transitions: 1, rttMs: 0.4, ...(options.detail ? { detail: options.detail } : {}) };
+    cells[service] = { status, since: at, transitions: 1, watchFailures: 0, rttMs: 0.4, ...(options.detail ? { detail: options.detail } : {}) };
   }
   const timeline =
     options.timeline ?? Object.entries(statuses).map(([service, status]) => ({ at, service, from: 'CONNECTING' as const, to: status }));
