@@ -85,7 +85,7 @@ aside { border-left: 1px solid var(--line); display: flex; flex-direction: colum
 /**
  * The page's only script, exported so a Content-Security-Policy can allow it by
  * hash. Written as ES2020 in one string; it talks to `events` (SSE: `snapshot`,
- * `update`, `target`) and to nothing else.
+ * `update`, `rtt`, `target`) and to nothing else.
  */
 export const PAGE_SCRIPT = String.raw`
 "use strict";
@@ -679,6 +679,20 @@ events.addEventListener("error", () => { $("live").textContent = "reconnectingâ€
 events.addEventListener("snapshot", (e) => { applySnapshot(JSON.parse(e.data)); $("live").textContent = "live"; });
 events.addEventListener("update", (e) => {
   for (const backend of JSON.parse(e.data).backends) pending.set(backend.address, backend);
+  schedule();
+});
+// Round-trip times alone: [address, service, ms or null] tuples. Nothing to count, sort or
+// search again: the cell takes the time and its row, if on screen, is drawn again.
+events.addEventListener("rtt", (e) => {
+  for (const [address, service, rttMs] of JSON.parse(e.data)) {
+    const queued = pending.get(address);
+    const entry = fleet.backends.get(address);
+    const data = queued || (entry && entry.data);
+    const cell = data && data.cells && data.cells[service];
+    if (!cell) continue;
+    if (rttMs === null) delete cell.rttMs; else cell.rttMs = rttMs;
+    if (!queued) entry.version += 1;
+  }
   schedule();
 });
 events.addEventListener("target", (e) => {

@@ -84,7 +84,14 @@ function backend(
   const at = options.at ?? Date.now() - 60_000;
   const cells: FleetBackend['cells'] = {};
   for (const [service, status] of Object.entries(statuses)) {
-    cells[service] = { status, since: at, transitions: 1, watchFailures: 0, rttMs: 0.4, ...(options.detail ? { detail: options.detail } : {}) };
+    cells[service] = {
+      status,
+      since: at,
+      transitions: 1,
+      watchFailures: 0,
+      rttMs: 0.4,
+      ...(options.detail ? { detail: options.detail } : {}),
+    };
   }
   const timeline =
     options.timeline ?? Object.entries(statuses).map(([service, status]) => ({ at, service, from: 'CONNECTING' as const, to: status }));
@@ -270,6 +277,16 @@ describe('dashboard page in Chromium', { timeout: 180_000, skip }, () => {
     assert.deepEqual(await page.$$eval('#changes li', (items) => items.map((item) => item.textContent)), [
       `${new Date(flipped.timeline.at(-1)!.at).toLocaleTimeString('en-US')} 127.0.0.10:50051 orders.Orders: ✔ SERVING → ✖ NOT_SERVING`,
     ]);
+
+    // Round-trip times alone come as tuples; a time that went (a failed Check) goes, an unknown backend is ignored.
+    scripted.send('rtt', [
+      ['127.0.0.10:50051', '', 7.25],
+      ['127.0.0.10:50051', 'orders.Orders', null],
+      ['127.0.0.99:1', '', 1],
+    ]);
+    await page.locator(cell('127.0.0.10:50051', ''), { hasText: '7.25 ms' }).waitFor();
+    assert.doesNotMatch((await page.textContent(cell('127.0.0.10:50051', 'orders.Orders')))!, /0\.4 ms/);
+    assert.match((await page.textContent(cell('127.0.0.2:50051', '')))!, /0\.4 ms/);
 
     // Filters: words anywhere (address, target, service, status, message), and the view.
     await page.fill('#filter', 'unreachable refused');
