@@ -214,17 +214,18 @@ export class FleetWatcher {
     this.watched.set(address, watched);
     for (const loop of loops) loop.start();
     if (this.rttIntervalMs > 0) {
-      // Spread the Checks of many backends over the interval instead of bursting them.
-      const measure = (): void => {
-        watched.rttTimer = setTimeout(
-          () => {
-            void this.measureRtt(address, watched).finally(() => this.watched.get(address) === watched && measure());
-          },
-          this.rttIntervalMs * (0.5 + Math.random()),
-        );
+      // Spread the Checks of many backends over the interval instead of bursting
+      // them, the first ones too: thousands of backends start together, and a burst
+      // of Checks beside their Watch calls times out and stalls the process.
+      const measure = (delayMs: number): void => {
+        watched.rttTimer = setTimeout(() => {
+          void this.measureRtt(address, watched).finally(
+            () => this.watched.get(address) === watched && measure(this.rttIntervalMs * (0.5 + Math.random())),
+          );
+        }, delayMs);
         watched.rttTimer.unref();
       };
-      void this.measureRtt(address, watched).finally(measure);
+      measure(this.rttIntervalMs * Math.random());
     }
   }
 
