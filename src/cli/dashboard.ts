@@ -16,7 +16,6 @@ import { type FlagValues, UsageError } from './flags.js';
 import { abortOnInterrupt } from './interrupt.js';
 import { CONNECTION_FLAGS, connectionSettings } from './options.js';
 
-// setTimeout's limit: a longer interval would fire at once.
 /**
  * Each backend's channel keeps its subchannel to itself: in grpc-js's shared pool,
  * every channel's close and a timer every 10 s walk all subchannels of the
@@ -25,6 +24,7 @@ import { CONNECTION_FLAGS, connectionSettings } from './options.js';
  */
 const DASHBOARD_CHANNEL_OPTIONS = { 'grpc.use_local_subchannel_pool': 1 } as const;
 
+// setTimeout's limit: a longer interval would fire at once.
 const MAX_INTERVAL_NS = BigInt(2 ** 31 - 1) * 1_000_000n;
 
 function intervalMs(values: FlagValues, flag: string, fallbackNs: bigint): number {

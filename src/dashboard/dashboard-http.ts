@@ -7,10 +7,11 @@
  * and while changes keep coming, at most one event per flush interval carries
  * every backend that changed. Round-trip times alone (most changes: every probe
  * of every backend) go out once a second as one compact `rtt` event of
- * `[address, service, rttMs | null]` tuples, not as whole backends. Nothing is queued per client beyond its socket's
- * buffer: a client whose backlog passes about one snapshot, or whose socket has
- * not drained for a while, is dropped (its EventSource reconnects and starts
- * from a fresh snapshot), and the number of event streams is capped.
+ * `[address, service, rttMs | null]` tuples, not as whole backends. Nothing is
+ * queued per client beyond its socket's buffer: a client whose backlog passes
+ * about one snapshot, or whose socket has not drained for a while, is dropped
+ * (its EventSource reconnects and starts from a fresh snapshot), and the number
+ * of event streams is capped.
  *
  * Every request must name this server in `Host` (its listening address,
  * `localhost`, or an allowed name) so a DNS-rebinding page cannot read the
