@@ -13,10 +13,14 @@ export function headersMetadata(settings: ConnectionSettings): grpc.Metadata {
   return metadata;
 }
 
-/** A client for the settings (not yet connected). TLS code loads only with `-tls`. */
-export async function clientFor(settings: ConnectionSettings): Promise<HealthClient> {
+/**
+ * A client for the settings (not yet connected). TLS code loads only with `-tls`.
+ * `channelOptions` are added to the ones the settings make.
+ */
+export async function clientFor(settings: ConnectionSettings, channelOptions: grpc.ChannelOptions = {}): Promise<HealthClient> {
   const credentials = settings.tls ? (await import('./tls-credentials.js')).tlsCredentials(settings) : grpc.credentials.createInsecure();
   const options: grpc.ChannelOptions = {
+    ...channelOptions,
     'grpc.primary_user_agent': settings.userAgent,
     // The one connection of a short-lived command: fail fast, no retries behind our back.
     'grpc.enable_retries': 0,

@@ -16,6 +16,14 @@ import { type FlagValues, UsageError } from './flags.js';
 import { abortOnInterrupt } from './interrupt.js';
 import { CONNECTION_FLAGS, connectionSettings } from './options.js';
 
+/**
+ * Each backend's channel keeps its subchannel to itself: in grpc-js's shared pool,
+ * every channel's close and a timer every 10 s walk all subchannels of the
+ * process, so thousands of backends made closing them quadratic (seconds at
+ * 5,000) and cost a steady share of a core.
+ */
+const DASHBOARD_CHANNEL_OPTIONS = { 'grpc.use_local_subchannel_pool': 1 } as const;
+
 // setTimeout's limit: a longer interval would fire at once.
 const MAX_INTERVAL_NS = BigInt(2 ** 31 - 1) * 1_000_000n;
 
@@ -79,7 +87,7 @@ export async function runDashboard(values: FlagValues, log: (line: string) => vo
       const target = targets.find((t) => t.text === backend.target);
       // A name expanded to addresses is still the name the certificate carries.
       const serverName = settings.serverName ?? (settings.tls && target?.kind === 'dns' ? target.host : undefined);
-      return clientFor({ ...settings, addr: backend.address, target: backend.address, serverName });
+      return clientFor({ ...settings, addr: backend.address, target: backend.address, serverName }, DASHBOARD_CHANNEL_OPTIONS);
     },
     onError: (error) => log(`dashboard: ${error instanceof Error ? error.message : String(error)}`),
   });

@@ -5,10 +5,13 @@
  *
  * Updates are coalesced: a change goes out on the next turn of the event loop,
  * and while changes keep coming, at most one event per flush interval carries
- * every backend that changed. Nothing is queued per client beyond its socket's
- * buffer: a client whose backlog passes about one snapshot, or whose socket has
- * not drained for a while, is dropped (its EventSource reconnects and starts
- * from a fresh snapshot), and the number of event streams is capped.
+ * every backend that changed. Round-trip times alone (most changes: every probe
+ * of every backend) go out once a second as one compact `rtt` event of
+ * `[address, service, rttMs | null]` tuples, not as whole backends. Nothing is
+ * queued per client beyond its socket's buffer: a client whose backlog passes
+ * about one snapshot, or whose socket has not drained for a while, is dropped
+ * (its EventSource reconnects and starts from a fresh snapshot), and the number
+ * of event streams is capped.
  *
  * Every request must name this server in `Host` (its listening address,
  * `localhost`, or an allowed name) so a DNS-rebinding page cannot read the
@@ -62,8 +65,11 @@ const BACKLOG_SLACK_BYTES = 256 * 1024;
 // A stream whose socket has not drained for this long is dropped (checked at each heartbeat).
 const STALL_MS = 30_000;
 
-// How often round-trip-time-only changes are sent.
+// How often round-trip-time-only changes are sent (as one `rtt` event).
 const RTT_FLUSH_MS = 1000;
+
+/** One round-trip time of an `rtt` event: `null` when the last Check failed. */
+export type RttTuple = [address: string, service: string, rttMs: number | null];
 
 // A comment line every so often keeps proxies from timing an idle stream out.
 const HEARTBEAT_MS = 15_000;
@@ -232,41 +238,56 @@ export async function startDashboardHttp(state: FleetState, options: DashboardHt
     else client.stalledSince ??= Date.now();
   };
   const eventText = (event: string, data: unknown): string => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-  const flush = (): void => {
-    flushTimer = undefined;
-    const changed = [...dirty].map(([address, backend]) => backend ?? { address, removed: true });
-    dirty.clear();
-    if (clients.size === 0) return;
-    const text = eventText('update', { counts: state.counts(), backends: changed });
+  const broadcast = (text: string): void => {
     for (const client of clients) writeEvent(client, text);
   };
-  let lastFlushAt = 0;
-  const flushNow = (): void => {
+  const flush = (): void => {
+    flushTimer = undefined;
     lastFlushAt = performance.now();
-    clearTimeout(rttTimer);
-    rttTimer = undefined;
-    flush();
+    const changed = [...dirty].map(([address, backend]) => {
+      rttDirty.delete(address); // the whole backend carries its round-trip times
+      return backend ?? { address, removed: true };
+    });
+    dirty.clear();
+    if (clients.size > 0) broadcast(eventText('update', { counts: state.counts(), backends: changed }));
   };
+  // Read when sent, so an event never carries a time older than one sent before it.
+  const flushRtt = (): void => {
+    rttTimer = undefined;
+    const tuples: RttTuple[] = [];
+    for (const address of rttDirty) {
+      const backend = state.backend(address);
+      if (!backend) continue; // its removal went out as an update
+      for (const [service, cell] of Object.entries(backend.cells)) tuples.push([address, service, cell.rttMs ?? null]);
+    }
+    rttDirty.clear();
+    if (clients.size > 0 && tuples.length > 0) broadcast(eventText('rtt', tuples));
+  };
+  let lastFlushAt = 0;
   const scheduleFlush = (): void => {
     if (flushTimer) return;
     // A lone change goes out on the next turn (changes made together still share it);
     // under a stream of changes, at most one event per flushMs.
     const wait = Math.max(0, lastFlushAt + flushMs - performance.now());
-    flushTimer = wait === 0 ? setImmediate(flushNow) : setTimeout(flushNow, wait);
+    flushTimer = wait === 0 ? setImmediate(flush) : setTimeout(flush, wait);
   };
-  // Round-trip times change on every probe (a thousand backends: hundreds a second);
-  // they ride along with the next status change, or go out once a second.
+  // Round-trip times change on every probe (a thousand backends: hundreds a second):
+  // once a second, the backends whose times changed, by address only.
+  const rttDirty = new Set<string>();
   let rttTimer: NodeJS.Timeout | undefined;
   const unsubscribe = state.onBackendChange((backend, address, change) => {
+    if (change === 'rtt') {
+      if (dirty.has(address)) return; // the whole backend goes out anyway
+      rttDirty.add(address);
+      rttTimer ??= setTimeout(flushRtt, RTT_FLUSH_MS);
+      return;
+    }
     dirty.set(address, backend);
-    if (change !== 'rtt') scheduleFlush();
-    else if (!flushTimer) rttTimer ??= setTimeout(scheduleFlush, RTT_FLUSH_MS);
+    scheduleFlush();
   });
   // Target rows change rarely (once per resolution): each goes out as it comes.
   const unsubscribeTargets = state.onTargetChange((target) => {
-    if (clients.size === 0) return;
-    const text = eventText('target', target);
-    for (const client of clients) writeEvent(client, text);
+    if (clients.size > 0) broadcast(eventText('target', target));
   });
   const heartbeat = setInterval(() => {
     const now = Date.now();

@@ -22,7 +22,11 @@ export interface FleetWatcherOptions {
   targets: readonly Target[];
   /** Services watched on every backend. Default `[""]` (the whole server). */
   services?: readonly string[];
-  /** Makes the client of one backend (credentials, headers, channel options). */
+  /**
+   * Makes the client of one backend (credentials, headers, channel options). With
+   * thousands of backends, give each channel `'grpc.use_local_subchannel_pool': 1`:
+   * grpc-js's shared pool is walked whole on every channel close and every 10 s.
+   */
   clientFor: (backend: Backend) => HealthClient | Promise<HealthClient>;
   /** How often each (backend, service) is Checked for its round-trip time, ms. Default 5000; 0 turns it off. */
   rttIntervalMs?: number;
@@ -210,17 +214,18 @@ export class FleetWatcher {
     this.watched.set(address, watched);
     for (const loop of loops) loop.start();
     if (this.rttIntervalMs > 0) {
-      // Spread the Checks of many backends over the interval instead of bursting them.
-      const measure = (): void => {
-        watched.rttTimer = setTimeout(
-          () => {
-            void this.measureRtt(address, watched).finally(() => this.watched.get(address) === watched && measure());
-          },
-          this.rttIntervalMs * (0.5 + Math.random()),
-        );
+      // Spread the Checks of many backends over the interval instead of bursting
+      // them, the first ones too: thousands of backends start together, and a burst
+      // of Checks beside their Watch calls times out and stalls the process.
+      const measure = (delayMs: number): void => {
+        watched.rttTimer = setTimeout(() => {
+          void this.measureRtt(address, watched).finally(
+            () => this.watched.get(address) === watched && measure(this.rttIntervalMs * (0.5 + Math.random())),
+          );
+        }, delayMs);
         watched.rttTimer.unref();
       };
-      void this.measureRtt(address, watched).finally(measure);
+      measure(this.rttIntervalMs * Math.random());
     }
   }
 

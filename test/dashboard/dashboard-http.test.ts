@@ -144,24 +144,39 @@ describe('dashboard HTTP', { timeout: 20_000 }, () => {
     }
   });
 
-  it('sends round-trip times with the next status change, or within a second', async () => {
-    const state = new FleetState(['']);
+  it('sends round-trip times alone once a second as compact tuples, and whole backends only for other changes', async () => {
+    const state = new FleetState(['', 'a']);
     state.addBackend('b:1', 'b:1');
     state.addBackend('b:2', 'b:2');
+    state.addBackend('b:3', 'b:3');
     const http = await start(state);
     const events = openEvents(`${http.url}events`);
     try {
       await events.next(); // snapshot
       const started = performance.now();
       state.setRtt('b:1', '', 2.5);
+      state.setRtt('b:3', 'a', 9);
       state.setStatus('b:2', '', 'SERVING');
-      const withStatus = await events.next();
-      assert.deepEqual(withStatus.data.backends.map((b) => b.address).sort(), ['b:1', 'b:2'], 'the RTT rides with the status change');
-      assert.equal(withStatus.data.backends.find((b) => b.address === 'b:1')!.cells['']!.rttMs, 2.5);
-      state.setRtt('b:1', '', 3.5);
-      const alone = await events.next();
+      state.setRtt('b:2', '', 1.5); // rides with its backend's status change
+      const update = await events.next();
+      assert.equal(update.event, 'update');
+      assert.deepEqual(
+        update.data.backends.map((b) => b.address),
+        ['b:2'],
+        'an RTT-only change is not a whole backend in the update',
+      );
+      assert.equal(update.data.backends[0]!.cells['']!.rttMs, 1.5);
+      state.setRtt('b:1', '', 3.5); // the newest time is the one sent
+      state.setRtt('b:3', 'a', undefined); // a failed Check: no time
+      state.removeBackend('b:3'); // gone before the RTT event: not in it
+      assert.deepEqual((await events.next()).data.backends, [{ address: 'b:3', removed: true }]);
+      const rtt = (await events.next()) as unknown as { event: string; data: unknown };
       const waited = performance.now() - started;
-      assert.equal(alone.data.backends[0]!.cells['']!.rttMs, 3.5);
+      assert.equal(rtt.event, 'rtt');
+      assert.deepEqual(rtt.data, [
+        ['b:1', '', 3.5],
+        ['b:1', 'a', null],
+      ]);
       assert.ok(waited >= 900 && waited < 5000, `an RTT alone waited ${waited.toFixed(0)} ms`);
     } finally {
       events.close();

@@ -57,6 +57,40 @@ describe('FleetWatcher', { timeout: 20_000 }, () => {
     await until(() => second!.health.watcherCount() === 0, 5000, 'every Watch to end after stop()');
   });
 
+  it('spreads the first round-trip Checks over the interval instead of sending them all at start', async () => {
+    const fleet = await startFleet(['127.0.0.2', '127.0.0.3', '127.0.0.4'], (health) => health.setStatus('', 'SERVING'));
+    cleanup.push(fleet.stop);
+    let checks = 0;
+    const counting = (backend: { address: string }) => {
+      const client = clientFor(backend);
+      const check = client.check.bind(client);
+      client.check = (...args: Parameters<HealthClient['check']>) => {
+        checks += 1;
+        return check(...args);
+      };
+      return client;
+    };
+    // Every random draw in the middle: the first Check of each backend half an interval in.
+    const random = Math.random;
+    Math.random = () => 0.5;
+    const watcher = new FleetWatcher({
+      targets: [parseTarget(`dns:///fleet.test:${fleet.port}`)],
+      clientFor: counting,
+      lookup: async () => ['127.0.0.2', '127.0.0.3', '127.0.0.4'],
+      rttIntervalMs: 60_000,
+      backoff: QUICK,
+    });
+    cleanup.push(() => watcher.stop());
+    try {
+      await watcher.start();
+      await until(() => watcher.state.counts().SERVING === 3, 5000, 'three SERVING backends');
+    } finally {
+      Math.random = random;
+    }
+    assert.equal(checks, 0, 'no Check yet: thousands of backends starting together must not burst');
+    watcher.stop();
+  });
+
   it('keeps the last good addresses, counters and timelines while a name fails to resolve, and says why', async () => {
     const fleet = await startFleet(['127.0.0.2', '127.0.0.3'], (health) => health.setStatus('', 'SERVING'));
     cleanup.push(fleet.stop);
