@@ -15,7 +15,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import process from 'node:process';
 import { setInterval } from 'node:timers';
 import { URL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { isMainThread, Worker } from 'node:worker_threads';
 
 const DEFAULT_TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_MS ?? 30_000);
 // How long the event loop may stall past a test's timeout before the watchdog acts:
@@ -26,7 +26,10 @@ const nodeTest = createRequire(import.meta.url)('node:test');
 
 /** Tells the watchdog thread what runs now; a no-op outside a file process of node --test. */
 const watchdog = { enter() {}, leave() {} };
-if (process.env.NODE_TEST_CONTEXT) {
+// Only on the main thread: a worker inherits `--import` of this file, and a watchdog
+// started there would start its own watchdog worker, which would start another...
+// (threads and memory without end, and watchdogs that are never told what runs).
+if (process.env.NODE_TEST_CONTEXT && isMainThread) {
   const beats = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(new URL('./test-watchdog.js', import.meta.url), {
     workerData: { beats, graceMs: STALL_GRACE_MS, defaultTimeoutMs: DEFAULT_TIMEOUT_MS },

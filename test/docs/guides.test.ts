@@ -367,6 +367,20 @@ guideSuite('docs/dashboard.md', readme, ({ project, guide, started }) => {
     }
     assert.deepEqual(asShown(p, cells.stdout), expected);
   });
+
+  it('two shards: each backend watched by exactly one of them', { timeout: 60_000 }, async () => {
+    const p = project();
+    for (const line of guide.commands('backends')) await serve(p, line, started);
+    let watched = 0;
+    for (const [i, line] of guide.commands('shards').entries()) {
+      const shard = p.start(line.replace(/-port \d+/, '-port 0'));
+      started.push(shard);
+      const [, count, shown] = await shard.waitFor(/ watching (\d+) backend\(s\) of 2 target\(s\), shard (\d+\/2)/);
+      assert.equal(shown, `${i}/2`);
+      watched += Number(count);
+    }
+    assert.equal(watched, 2);
+  });
 });
 
 describe('the guides as a set', () => {

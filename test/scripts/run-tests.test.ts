@@ -64,6 +64,12 @@ describe('scripts/run-tests.js', { timeout: 120_000 }, () => {
     assert.ok(Date.now() - started < 12_000, `took ${Date.now() - started} ms`);
   });
 
+  it('starts one watchdog thread per test file, not one per thread', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
+    const { code, output } = await runTests(fixture('worker-threads'));
+    assert.equal(code, 0, output);
+    assert.match(output, /✔ the thread count stays put while the file runs/);
+  });
+
   it('fails a file whose failed test left a loop spinning, naming the test running and the one that failed', async () => {
     const { code, output } = await runTests(fixture('spin-left-behind'));
     assert.equal(code, 1, output);
