@@ -50,7 +50,9 @@ export async function removeShared(): Promise<void> {
 
 /** The version of a package in the repository's node_modules, if it has it. */
 function repositoryVersion(name: string): string | undefined {
-  const file = join(root, 'node_modules', name, 'package.json');
+  // `npm install typescript` gives a user TypeScript 7 today: the repository has it as
+  // `typescript-7` (its `typescript` is 5.9, for typescript-eslint).
+  const file = join(root, 'node_modules', name === 'typescript' ? 'typescript-7' : name, 'package.json');
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : undefined;
 }
 
