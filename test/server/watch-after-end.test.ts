@@ -7,12 +7,40 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createServer } from 'nice-grpc';
 import { HealthDefinition, niceHealth, stoppableNiceServer } from '../../src/adapters/nice-grpc/index.js';
-import { gracefulShutdown, GrpcCode, HealthRequestError, HealthServer } from '../../src/index.js';
+import { gracefulShutdown, GrpcCode, HealthRequestError, HealthServer, type StoppableServer } from '../../src/index.js';
 import { next, startHealth, until, within } from '../helpers.js';
 import { slowWatch } from './slow-watch.js';
 
 // Far past the bounds below: a stop that is still forced by it failed the test long before.
 const TIMEOUT_MS = 60_000;
+
+/**
+ * Starts a Watch on `address` whose request arrives only after `gracefulShutdown`
+ * has drained (tryShutdown + endWatches), then asserts the stop stays graceful and
+ * the late Watch ends UNAVAILABLE.
+ */
+async function gracefulStopWithLateWatch(server: StoppableServer, health: HealthServer, address: string): Promise<void> {
+  const late = await slowWatch(address, '');
+  const lines: string[] = [];
+  const control = gracefulShutdown(server, health, {
+    signals: [],
+    drainMs: 0,
+    timeoutMs: TIMEOUT_MS,
+    exit: false,
+    log: (line) => lines.push(line),
+  });
+  try {
+    const stopping = control.shutdown();
+    // tryShutdown and endWatches run in the same turn as this line.
+    await until(() => lines.some((line) => line.startsWith('drained')), 5000, 'the drain to end');
+    late.send();
+    assert.equal(await within(stopping, 10_000, 'the graceful stop'), true, lines.join('\n'));
+    assert.equal(await within(late.status, 5000, "the late Watch's status"), GrpcCode.UNAVAILABLE);
+  } finally {
+    control.dispose();
+    late.close();
+  }
+}
 
 describe('a Watch arriving after endWatches()', () => {
   it('grpc-js: ends at once with the endWatches status, and tryShutdown completes', async () => {
@@ -34,25 +62,9 @@ describe('a Watch arriving after endWatches()', () => {
 
   it('gracefulShutdown: the stop stays graceful (no forced stop, no exit code 1)', async () => {
     const h = await startHealth();
-    const late = await slowWatch(h.address, '');
-    const lines: string[] = [];
-    const control = gracefulShutdown(h.server, h.health, {
-      signals: [],
-      drainMs: 0,
-      timeoutMs: TIMEOUT_MS,
-      exit: false,
-      log: (line) => lines.push(line),
-    });
     try {
-      const stopping = control.shutdown();
-      // tryShutdown and endWatches run in the same turn as this line.
-      await until(() => lines.some((line) => line.startsWith('drained')), 5000, 'the drain to end');
-      late.send();
-      assert.equal(await within(stopping, 10_000, 'the graceful stop'), true, lines.join('\n'));
-      assert.equal(await within(late.status, 5000, "the late Watch's status"), GrpcCode.UNAVAILABLE);
+      await gracefulStopWithLateWatch(h.server, h.health, h.address);
     } finally {
-      control.dispose();
-      late.close();
       h.close();
     }
   });
@@ -62,24 +74,9 @@ describe('a Watch arriving after endWatches()', () => {
     const server = createServer();
     server.add(HealthDefinition, niceHealth(health));
     const port = await server.listen('127.0.0.1:0');
-    const late = await slowWatch(`127.0.0.1:${port}`, '');
-    const lines: string[] = [];
-    const control = gracefulShutdown(stoppableNiceServer(server), health, {
-      signals: [],
-      drainMs: 0,
-      timeoutMs: TIMEOUT_MS,
-      exit: false,
-      log: (line) => lines.push(line),
-    });
     try {
-      const stopping = control.shutdown();
-      await until(() => lines.some((line) => line.startsWith('drained')), 5000, 'the drain to end');
-      late.send();
-      assert.equal(await within(stopping, 10_000, 'the graceful stop'), true);
-      assert.equal(await within(late.status, 5000, "the late Watch's status"), GrpcCode.UNAVAILABLE);
+      await gracefulStopWithLateWatch(stoppableNiceServer(server), health, `127.0.0.1:${port}`);
     } finally {
-      control.dispose();
-      late.close();
       server.forceShutdown();
     }
   });
