@@ -71,6 +71,22 @@ export async function until(condition: () => boolean, ms: number, what: string):
   }
 }
 
+/**
+ * Polls `read` until `done` holds for its value (20 ms between reads), failing after
+ * `ms` with the last value: for state read from outside a process (an HTTP endpoint,
+ * a page), which has no event to wait on.
+ */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms: number, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: T | undefined;
+  for (;;) {
+    last = await read();
+    if (done(last)) return last;
+    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Reads the next value of an async iterator, failing after `ms`. */
 export async function next<T>(iterator: AsyncIterator<T>, ms = 2000, what = 'the next value'): Promise<T> {
   const result = await within(iterator.next(), ms, what);

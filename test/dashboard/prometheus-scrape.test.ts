@@ -9,7 +9,8 @@ import { registerHealthMetrics } from '../../src/metrics/prometheus.js';
 import { startCli } from '../cli/run-cli.js';
 import { startHealth, within } from '../helpers.js';
 import { metricsScenario } from '../metrics/metrics-scenario.js';
-import { assertInstalled, eventually, httpGet, promtool, skipUnlessInstalled } from '../monitoring/prometheus-tools.js';
+import { eventually } from '../helpers.js';
+import { assertInstalled, httpGet, promtool, skipUnlessInstalled } from '../monitoring/prometheus-tools.js';
 
 /** Metric families of a scrape: name → type, help, and the label names of its series. */
 function families(text: string): Map<string, { type: string; help: string; labels: Set<string> }> {

@@ -16,10 +16,9 @@ import type { FleetSnapshot } from '../../src/dashboard/fleet-state.js';
 import { registerHealthMetrics } from '../../src/metrics/prometheus.js';
 import { healthCheckedClient } from '../balancer/balancer-helpers.js';
 import { startCli } from '../cli/run-cli.js';
-import { startHealth } from '../helpers.js';
+import { eventually, startHealth } from '../helpers.js';
 import {
   assertInstalled,
-  eventually,
   httpGet,
   MONITORING_DIR,
   type RunningPrometheus,

@@ -216,15 +216,3 @@ export async function startPrometheus(config: string): Promise<RunningPrometheus
     };
   }
 }
-
-/** Polls `read` until `done` holds for its value (no fixed sleep: 20 ms between reads), failing after `ms`. */
-export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: T | undefined;
-  for (;;) {
-    last = await read();
-    if (done(last)) return last;
-    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
